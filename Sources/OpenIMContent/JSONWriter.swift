@@ -1,0 +1,154 @@
+/// Writes compact, deterministic JSON as UTF-8 bytes.
+///
+/// Members are written in the order the caller gives, and callers give them sorted by key (byte order), so the
+/// same value always produces the same bytes: the catalog's ETags and golden-vector tests depend on it. Slashes are
+/// not escaped and non-ASCII text is written as UTF-8, as Go's and Foundation's sorted encoders do.
+public struct JSONWriter: Sendable {
+    /// The bytes written so far.
+    public internal(set) var bytes: [UInt8] = []
+
+    /// Creates an empty writer with room for `capacity` bytes.
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The output as a String (always valid UTF-8).
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Writes an object; `body` writes its members with `ObjectWriter` in ascending key order.
+    public mutating func object(_ body: (inout ObjectWriter) -> Void) {
+        var members = ObjectWriter(writer: self)
+        self.bytes = []
+        body(&members)
+        self = members.finish()
+    }
+
+    /// Writes a JSON string literal for `value`.
+    public mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        Self.appendEscaped(value, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes an integer.
+    public mutating func integer<T: BinaryInteger>(_ value: T) {
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// Writes `true` or `false`.
+    public mutating func bool(_ value: Bool) {
+        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+    }
+
+    /// Writes `null`.
+    public mutating func null() {
+        bytes.append(contentsOf: "null".utf8)
+    }
+
+    /// Writes bytes that already are one valid JSON value.
+    public mutating func raw(_ json: some Sequence<UInt8>) {
+        bytes.append(contentsOf: json)
+    }
+
+    /// Writes an array of strings.
+    public mutating func strings(_ values: [String]) {
+        bytes.append(UInt8(ascii: "["))
+        for (offset, value) in values.enumerated() {
+            if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+            string(value)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes any parsed value, sorting object members by key.
+    public mutating func value(_ value: JSONValue) {
+        switch value {
+        case .null: null()
+        case .bool(let flag): bool(flag)
+        case .integer(let number): integer(number)
+        case .double(let number): bytes.append(contentsOf: "\(number)".utf8)
+        case .string(let text): string(text)
+        case .array(let elements):
+            bytes.append(UInt8(ascii: "["))
+            for (offset, element) in elements.enumerated() {
+                if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+                self.value(element)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            bytes.append(UInt8(ascii: "{"))
+            for (offset, member) in sorted.enumerated() {
+                if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+                string(member.key)
+                bytes.append(UInt8(ascii: ":"))
+                self.value(member.value)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends `value` escaped for use inside a JSON string literal.
+    public static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(byte)
+            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(byte)
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
+            case 0x00..<0x20:
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: bytes.append(byte)
+            }
+        }
+    }
+}
+
+/// Writes the members of one JSON object; keys must be given in ascending byte order.
+public struct ObjectWriter {
+    var writer: JSONWriter
+    var count = 0
+    #if DEBUG
+    var lastKey: String?
+    #endif
+
+    init(writer: JSONWriter) {
+        self.writer = writer
+        self.writer.bytes.append(UInt8(ascii: "{"))
+    }
+
+    mutating func finish() -> JSONWriter {
+        writer.bytes.append(UInt8(ascii: "}"))
+        return writer
+    }
+
+    /// Writes the member name and lets `body` write its value.
+    public mutating func member(_ key: String, _ body: (inout JSONWriter) -> Void) {
+        #if DEBUG
+        if let lastKey { assert(lastKey.utf8.lexicographicallyPrecedes(key.utf8), "keys out of order: \(lastKey) then \(key)") }
+        lastKey = key
+        #endif
+        if count > 0 { writer.bytes.append(UInt8(ascii: ",")) }
+        count += 1
+        writer.string(key)
+        writer.bytes.append(UInt8(ascii: ":"))
+        body(&writer)
+    }
+
+    /// Writes a string member.
+    public mutating func member(_ key: String, _ value: String) { member(key) { $0.string(value) } }
+    /// Writes a string member when the value is present.
+    public mutating func member(_ key: String, _ value: String?) { if let value { member(key, value) } }
+    /// Writes an integer member.
+    public mutating func member<T: BinaryInteger>(_ key: String, _ value: T) { member(key) { $0.integer(value) } }
+    /// Writes an integer member when the value is present.
+    public mutating func member<T: BinaryInteger>(_ key: String, _ value: T?) { if let value { member(key, value) } }
+    /// Writes a boolean member.
+    public mutating func member(_ key: String, _ value: Bool) { member(key) { $0.bool(value) } }
+    /// Writes an array-of-strings member.
+    public mutating func member(_ key: String, _ values: [String]) { member(key) { $0.strings(values) } }
+}
