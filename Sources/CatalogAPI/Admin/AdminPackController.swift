@@ -1,0 +1,226 @@
+import CatalogCore
+import CatalogStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenIMContent
+
+/// Admin routes for packs, stickers, order and the audit log. Routes parse, call the assembler and the repository,
+/// and encode; the rules live in CatalogCore and the SQL in CatalogStore.
+struct AdminPackController {
+    let repository: any PackRepository
+    let publicBaseURL: String
+    let actor = Actor.admin
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("/packs") { request, context in try await self.create(request, context: context) }
+        group.get("/packs") { request, context in try await self.list(request) }
+        group.put("/packs/order") { request, context in try await self.reorderPacks(request) }
+        group.get("/packs/{id}") { request, context in try await self.show(context) }
+        group.put("/packs/{id}") { request, context in try await self.replace(request, context: context) }
+        group.patch("/packs/{id}") { request, context in try await self.patch(request, context: context) }
+        group.delete("/packs/{id}") { request, context in try await self.archive(request, context: context) }
+        group.post("/packs/{id}/stickers") { request, context in try await self.addSticker(request, context: context) }
+        group.put("/packs/{id}/stickers/order") { request, context in try await self.reorderStickers(request, context: context) }
+        group.delete("/packs/{id}/stickers/{stickerId}") { request, context in try await self.deleteSticker(request, context: context) }
+        group.get("/audit") { request, context in try await self.audit(request) }
+    }
+
+    // MARK: Helpers
+
+    func packID(_ context: AppRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), Slug.isValid(id) else {
+            throw Problem.notFound("No pack has that id (pack ids \(Slug.rule)).")
+        }
+        return id
+    }
+
+    func respond(_ result: WriteResult<StoredPack>, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.eTag] = result.value.eTag
+        headers[.catalogVersion] = String(result.catalogVersion)
+        headers[.cacheControl] = "no-store"
+        if status == .created { headers[.location] = "/v1/admin/packs/\(result.value.id)" }
+        let bytes = PackDocument.bytes(result.value, baseURL: publicBaseURL, catalogVersion: result.catalogVersion)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    func ifMatch(_ request: Request) -> Set<Int>? {
+        ConditionalRequest.matchedRevisions(ConditionalRequest.condition(.ifMatch, in: request.headers))
+    }
+
+    /// Validates an upload against the rules and the assets it refers to.
+    func assemble(_ upload: Upload, expectedId: String?) async throws -> AssembledPack {
+        let manifest = try ManifestParser.parse(upload.manifest, expectedId: expectedId)
+        var stored = Set<String>()
+        if case .stored(let sha) = manifest.tray { stored.insert(sha) }
+        for sticker in manifest.stickers { if case .stored(let sha) = sticker.asset { stored.insert(sha) } }
+        let assets = try await repository.storedAssets(stored)
+        return try PackAssembler.assemble(manifest: manifest, files: upload.files, storedAssets: assets)
+    }
+
+    static func limit(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters.get("limit") else { return 50 }
+        guard let value = Int(text), (1...CatalogLimits.maximumPageSize).contains(value) else {
+            throw Problem.badRequest("limit must be a number from 1 to \(CatalogLimits.maximumPageSize).", errors: [FieldIssue(field: "limit", message: "must be 1–\(CatalogLimits.maximumPageSize)")])
+        }
+        return value
+    }
+
+    static func jsonArrayOfIDs(_ bytes: [UInt8], field: String) throws -> [String] {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw Problem.badRequest("The body is not valid JSON: \(error)")
+        }
+        guard case .array(let elements) = json else {
+            throw Problem.badRequest("The body must be a JSON array of ids.", errors: [FieldIssue(field: field, message: "must be an array of ids")])
+        }
+        var ids: [String] = []
+        for (index, element) in elements.enumerated() {
+            guard case .string(let id) = element, Slug.isValid(id) else {
+                throw Problem.validation([FieldIssue(field: "\(field)[\(index)]", message: "must be an id that \(Slug.rule)")])
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+
+    // MARK: Routes
+
+    func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let upload = try await UploadReader.read(request)
+        let assembled = try await assemble(upload, expectedId: nil)
+        return respond(try await repository.create(assembled, actor: actor), status: .created)
+    }
+
+    func replace(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try packID(context)
+        let upload = try await UploadReader.read(request)
+        let assembled = try await assemble(upload, expectedId: id)
+        return respond(try await repository.replace(assembled, ifMatch: ifMatch(request), actor: actor))
+    }
+
+    func patch(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try packID(context)
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        guard mediaType == "application/merge-patch+json" || mediaType == "application/json" else {
+            throw Problem.unsupportedMediaType("PATCH takes a JSON merge patch: application/merge-patch+json or application/json.")
+        }
+        let body = try await UploadReader.collect(request.body, limit: CatalogLimits.maximumManifestBytes)
+        let patch = try ManifestParser.parsePatch(body)
+        return respond(try await repository.patch(id: id, patch, ifMatch: ifMatch(request), actor: actor))
+    }
+
+    func archive(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try packID(context)
+        return respond(try await repository.archive(id: id, ifMatch: ifMatch(request), actor: actor))
+    }
+
+    func show(_ context: AppRequestContext) async throws -> Response {
+        let id = try packID(context)
+        guard let pack = try await repository.pack(id: id) else { throw Problem.notFound("Pack \(id) does not exist.") }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.eTag] = pack.eTag
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: PackDocument.bytes(pack, baseURL: publicBaseURL, catalogVersion: nil))))
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let page = try await repository.packs(after: request.uri.queryParameters.get("cursor"), limit: try Self.limit(request))
+        var writer = JSONWriter(capacity: 4096)
+        writer.object { object in
+            object.member("items") { array in
+                array.raw("[".utf8)
+                for (index, pack) in page.items.enumerated() {
+                    if index > 0 { array.raw(",".utf8) }
+                    PackDocument.write(pack, baseURL: publicBaseURL, catalogVersion: nil, to: &array)
+                }
+                array.raw("]".utf8)
+            }
+            object.member("nextCursor", page.nextCursor)
+        }
+        return Self.json(writer.bytes)
+    }
+
+    func audit(_ request: Request) async throws -> Response {
+        let page = try await repository.audit(after: request.uri.queryParameters.get("cursor"), limit: try Self.limit(request))
+        var writer = JSONWriter(capacity: 4096)
+        writer.object { object in
+            object.member("items") { array in
+                array.raw("[".utf8)
+                for (index, entry) in page.items.enumerated() {
+                    if index > 0 { array.raw(",".utf8) }
+                    array.object { item in
+                        item.member("action", entry.action)
+                        item.member("actor", entry.actor)
+                        item.member("at", ISO8601.format(entry.at))
+                        item.member("entity", entry.entity)
+                        item.member("id", entry.id)
+                        item.member("summary", entry.summary)
+                    }
+                }
+                array.raw("]".utf8)
+            }
+            object.member("nextCursor", page.nextCursor)
+        }
+        return Self.json(writer.bytes)
+    }
+
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, catalogVersion: Int64? = nil) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        if let catalogVersion { headers[.catalogVersion] = String(catalogVersion) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    func reorderPacks(_ request: Request) async throws -> Response {
+        let ids = try Self.jsonArrayOfIDs(try await UploadReader.collect(request.body, limit: 1024 * 1024), field: "order")
+        let result = try await repository.reorderPacks(ids, actor: actor)
+        var writer = JSONWriter()
+        writer.object { object in
+            object.member("catalogVersion", result.catalogVersion)
+            object.member("order", result.value)
+        }
+        return Self.json(writer.bytes, catalogVersion: result.catalogVersion)
+    }
+
+    func reorderStickers(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try packID(context)
+        let ids = try Self.jsonArrayOfIDs(try await UploadReader.collect(request.body, limit: 256 * 1024), field: "order")
+        return respond(try await repository.reorderStickers(packId: id, order: ids, ifMatch: ifMatch(request), actor: actor))
+    }
+
+    func deleteSticker(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try packID(context)
+        guard let stickerId = context.parameters.get("stickerId"), Slug.isValid(stickerId) else {
+            throw Problem.notFound("No sticker has that id.")
+        }
+        return respond(try await repository.deleteSticker(packId: id, stickerId: stickerId, ifMatch: ifMatch(request), actor: actor))
+    }
+
+    /// Adds one sticker: multipart with a `sticker` part (JSON: id, file or sha256, emojis, keywords, label) and its
+    /// image part.
+    func addSticker(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try packID(context)
+        let upload = try await UploadReader.read(request, manifestName: "sticker")
+        let manifest = try ManifestParser.parseSticker(upload.manifest)
+        var stored: [String: AssetDescriptor] = [:]
+        if case .stored(let sha) = manifest.asset { stored = try await repository.storedAssets([sha]) }
+        // Reuse the pack assembler's rules with a one-sticker pack whose tray is that sticker's image.
+        guard let existing = try await repository.pack(id: id) else { throw Problem.notFound("Pack \(id) does not exist.") }
+        stored[existing.tray.sha256] = existing.tray
+        let probe = PackManifest(
+            id: id, title: ["und": "probe"], description: [:], publisher: "probe", tray: .stored(sha256: existing.tray.sha256),
+            status: .draft, position: nil, animated: existing.animated, tags: [], stickers: [manifest]
+        )
+        let assembled = try PackAssembler.assemble(manifest: probe, files: upload.files, storedAssets: stored)
+        let sticker = assembled.stickers[0]
+        let blob = assembled.newAssets.first { $0.descriptor.sha256 == sticker.asset.sha256 }
+        return respond(try await repository.addSticker(packId: id, sticker, newAsset: blob, ifMatch: ifMatch(request), actor: actor))
+    }
+}

@@ -1,0 +1,59 @@
+import CatalogCore
+import CatalogStore
+import Foundation
+import OpenIMContent
+
+/// The admin JSON of a pack: everything stored, in a shape that can be PUT back unchanged (read-only members such as
+/// `revision`, timestamps and URLs are ignored on write; images are referred to by `sha256`).
+enum PackDocument {
+    static func write(_ pack: StoredPack, baseURL: String, catalogVersion: Int64?, to writer: inout JSONWriter) {
+        writer.object { object in
+            object.member("animated", pack.animated)
+            object.member("catalogVersion", catalogVersion)
+            object.member("createdAt", ISO8601.format(pack.createdAt))
+            object.member("description") { localized(pack.description, to: &$0) }
+            object.member("id", pack.id)
+            object.member("position", pack.position)
+            object.member("publisher", pack.publisher)
+            object.member("revision", pack.revision)
+            object.member("status", pack.status.rawValue)
+            object.member("stickers") { array in
+                array.raw("[".utf8)
+                for (index, sticker) in pack.stickers.enumerated() {
+                    if index > 0 { array.raw(",".utf8) }
+                    array.object { item in
+                        item.member("animated", sticker.asset.animated)
+                        item.member("byteSize", sticker.asset.byteSize)
+                        item.member("emojis", sticker.emojis)
+                        item.member("height", sticker.asset.height)
+                        item.member("id", sticker.id)
+                        item.member("keywords", sticker.keywords)
+                        item.member("label", sticker.label)
+                        item.member("mime", sticker.asset.mime)
+                        item.member("sha256", sticker.asset.sha256)
+                        item.member("url", CatalogSnapshot.assetURL(sticker.asset, baseURL: baseURL))
+                        item.member("width", sticker.asset.width)
+                    }
+                }
+                array.raw("]".utf8)
+            }
+            object.member("tags", pack.tags)
+            object.member("title") { localized(pack.title, to: &$0) }
+            object.member("traySha256", pack.tray.sha256)
+            object.member("trayUrl", CatalogSnapshot.assetURL(pack.tray, baseURL: baseURL))
+            object.member("updatedAt", ISO8601.format(pack.updatedAt))
+        }
+    }
+
+    static func localized(_ texts: [String: String], to writer: inout JSONWriter) {
+        writer.object { object in
+            for key in texts.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { object.member(key, texts[key]!) }
+        }
+    }
+
+    static func bytes(_ pack: StoredPack, baseURL: String, catalogVersion: Int64?) -> [UInt8] {
+        var writer = JSONWriter(capacity: 2048)
+        write(pack, baseURL: baseURL, catalogVersion: catalogVersion, to: &writer)
+        return writer.bytes
+    }
+}

@@ -1,0 +1,64 @@
+import CatalogCore
+import CatalogStore
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The parts of a running service that tests and commands reach into.
+public struct CatalogServiceComponents: Sendable {
+    public let database: CatalogDatabase
+    public let packs: any PackRepository
+    public let snapshots: CatalogSnapshotStore
+    public let configuration: ServiceConfiguration
+}
+
+/// Builds the whole service: pool, repositories, snapshot service and router. `serve` and the tests call this
+/// same function, so there is no second wiring to drift.
+public func buildApplication(
+    configuration: ServiceConfiguration, logger: Logger, runMigrations: Bool = true
+) async throws -> (some ApplicationProtocol, CatalogServiceComponents) {
+    ServiceMetrics.bootstrap()
+    let database = CatalogDatabase(url: configuration.databaseURL, maximumConnections: configuration.databasePoolSize, logger: logger)
+    let packs = PostgresPackRepository(database: database)
+    let snapshots = CatalogSnapshotStore()
+    let snapshotService = CatalogSnapshotService(
+        repository: packs, store: snapshots, databaseURL: configuration.databaseURL, publicBaseURL: configuration.publicBaseURL,
+        pollInterval: configuration.catalogPollInterval, logger: logger
+    )
+    let components = CatalogServiceComponents(database: database, packs: packs, snapshots: snapshots, configuration: configuration)
+    let router = buildRouter(components: components)
+    var app = Application(
+        router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "catalog-service"),
+        services: [database.client, snapshotService],
+        logger: logger
+    )
+    if runMigrations {
+        let migrator = try Migrator()
+        app.beforeServerStarts {
+            try await migrator.migrate(client: database.client, logger: logger)
+        }
+    }
+    return (app, components)
+}
+
+/// The router: middleware first, then one area per audience.
+func buildRouter(components: CatalogServiceComponents) -> Router<AppRequestContext> {
+    let configuration = components.configuration
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestLoggingMiddleware())
+    router.add(middleware: ProblemMiddleware())
+
+    HealthController(database: components.database, snapshots: components.snapshots).addRoutes(to: router)
+    let responder = RepresentationResponder(cacheControl: configuration.catalogCacheControl)
+    CatalogController(snapshots: components.snapshots, repository: components.packs, responder: responder).addRoutes(to: router)
+    AssetController(repository: components.packs).addRoutes(to: router)
+
+    let admin = router.group("/v1/admin")
+        .add(middleware: BearerAuthenticator(audience: "admin", token: configuration.adminToken, otherTokens: [configuration.gatewayToken]))
+    AdminPackController(repository: components.packs, publicBaseURL: configuration.publicBaseURL).addRoutes(to: admin)
+    return router
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+
+/// Checks `Authorization: Bearer <token>` against one audience's token in constant time.
+///
+/// The comparison always walks the longer of the two byte strings, so its time does not reveal how much of a guess
+/// was right. The gateway token on an admin route (and the reverse) is a 403, not a 401: the caller is known, but
+/// not allowed there.
+struct BearerAuthenticator: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let audience: String
+    let token: [UInt8]
+    /// Tokens of other audiences, to answer 403 rather than 401.
+    let otherTokens: [[UInt8]]
+
+    init(audience: String, token: String, otherTokens: [String]) {
+        self.audience = audience
+        self.token = Array(token.utf8)
+        self.otherTokens = otherTokens.map { Array($0.utf8) }
+    }
+
+    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        var difference = UInt8(truncatingIfNeeded: lhs.count ^ rhs.count)
+        let length = max(lhs.count, rhs.count)
+        for index in 0..<length {
+            let left = index < lhs.count ? lhs[index] : 0
+            let right = index < rhs.count ? rhs[index] : 0
+            difference |= left ^ right
+        }
+        return difference == 0
+    }
+
+    /// The bearer token of `request`, if it carries exactly one well-formed Authorization header.
+    static func bearer(of request: Request) -> [UInt8]? {
+        let values = request.headers[values: .authorization]
+        guard values.count == 1, let value = values.first else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
+    }
+
+    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
+        guard let presented = Self.bearer(of: request) else {
+            throw Problem.unauthorized("Send Authorization: Bearer <\(audience) token>.")
+        }
+        if Self.constantTimeEquals(presented, token) { return try await next(request, context) }
+        if otherTokens.contains(where: { Self.constantTimeEquals(presented, $0) }) {
+            throw Problem.forbidden("This token is not valid for \(audience) routes.")
+        }
+        throw Problem.unauthorized("The bearer token is not valid for \(audience) routes.")
+    }
+}

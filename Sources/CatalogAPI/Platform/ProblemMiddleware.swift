@@ -1,0 +1,102 @@
+import HTTPTypes
+import Foundation
+import CatalogCore
+import CatalogStore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Turns every error into a problem+json response, so no error path answers in another shape, and logs the ones
+/// that are the service's fault (type only: no SQL text, no token, no stack trace).
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error, logger: context.logger)
+            return try problem.response(from: request, context: context)
+        }
+    }
+
+    static func problem(for error: any Error, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let validation as PackValidationError:
+            return Problem(validation)
+        case let store as StoreError:
+            switch store {
+            case .notFound(let what): return .notFound("\(what) does not exist")
+            case .preconditionFailed(let eTag): return .preconditionFailed(currentETag: eTag)
+            case .conflict(let issues): return .conflict(issues)
+            case .invalid(let issues): return .validation(issues)
+            case .unavailable: return .unavailable("The database is unreachable; retry shortly.")
+            }
+        case is NIOTooManyBytesError:
+            return .payloadTooLarge(limit: CatalogLimits.maximumUploadBytes)
+        case let http as HTTPError:
+            if http.status == .notFound { return .notFound(http.body ?? "No route matches this method and path.") }
+            return Problem(http.status, detail: http.body)
+        default:
+            logger.error("request failed", metadata: ["error.type": .string(String(describing: type(of: error))), "sqlstate": .string(CatalogDatabase.sqlState(error) ?? "-")])
+            return .internalError
+        }
+    }
+}
+
+/// Gives each request an id (`X-Request-Id`, honoured when sane, else generated), echoes it, and logs one line per
+/// request with the route *pattern* — never the raw path, which for webhooks holds a secret.
+struct RequestLoggingMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let incoming = request.headers[.xRequestID]
+        let id = incoming.flatMap { Self.isSane($0) ? $0 : nil } ?? Self.generateID()
+        context.requestID = id
+        context.logger[metadataKey: "request.id"] = .string(id)
+        let start = ContinuousClock.now
+        var response = try await next(request, context)
+        response.headers[.xRequestID] = id
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info("request", metadata: [
+            "http.method": .string(request.method.rawValue),
+            "http.route": .string(context.endpointPath ?? "unmatched"),
+            "http.status": .stringConvertible(response.status.code),
+            "duration.ms": .string(String(format: "%.2f", milliseconds)),
+        ])
+        return response
+    }
+
+    static func isSane(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+    }
+
+    static func generateID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for _ in 0..<16 {
+            let value = UInt8.random(in: 0...255, using: &generator)
+            bytes.append(hex[Int(value >> 4)])
+            bytes.append(hex[Int(value & 0xF)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension HTTPField.Name {
+    static let xRequestID = HTTPField.Name("X-Request-Id")!
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    static let accessControlAllowOrigin = HTTPField.Name("Access-Control-Allow-Origin")!
+    static let accessControlExposeHeaders = HTTPField.Name("Access-Control-Expose-Headers")!
+    static let accessControlAllowMethods = HTTPField.Name("Access-Control-Allow-Methods")!
+    static let accessControlAllowHeaders = HTTPField.Name("Access-Control-Allow-Headers")!
+    static let accessControlMaxAge = HTTPField.Name("Access-Control-Max-Age")!
+    static let catalogVersion = HTTPField.Name("Catalog-Version")!
+    static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
+}

@@ -1,0 +1,139 @@
+import CatalogStore
+import Foundation
+import Logging
+
+/// Everything the service reads from its environment. Flags of the executable override the variables.
+public struct ServiceConfiguration: Sendable {
+    public var databaseURL: DatabaseURL
+    public var host: String
+    public var port: Int
+    public var adminToken: String
+    public var gatewayToken: String
+    public var webhookSecret: String
+    /// Origin (and optional path prefix) clients use to reach assets, without a trailing slash.
+    public var publicBaseURL: String
+    public var logLevel: Logger.Level
+    /// `Cache-Control` of the catalog, pack and GIF-configuration documents.
+    public var catalogCacheControl: String
+    /// Connections in the PostgreSQL pool.
+    public var databasePoolSize: Int
+    /// How often each replica re-reads the catalog version, healing missed notifications.
+    public var catalogPollInterval: Duration
+
+    /// The shortest token accepted: 16 characters (about 96 bits when random).
+    public static let minimumSecretLength = 16
+    public static let defaultCacheControl = "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
+
+    public init(
+        databaseURL: DatabaseURL, host: String = "127.0.0.1", port: Int = 8080, adminToken: String, gatewayToken: String,
+        webhookSecret: String, publicBaseURL: String? = nil, logLevel: Logger.Level = .info,
+        catalogCacheControl: String = ServiceConfiguration.defaultCacheControl, databasePoolSize: Int = 20,
+        catalogPollInterval: Duration = .seconds(5)
+    ) {
+        self.databaseURL = databaseURL
+        self.host = host
+        self.port = port
+        self.adminToken = adminToken
+        self.gatewayToken = gatewayToken
+        self.webhookSecret = webhookSecret
+        self.publicBaseURL = publicBaseURL ?? "http://\(host):\(port)"
+        self.logLevel = logLevel
+        self.catalogCacheControl = catalogCacheControl
+        self.databasePoolSize = databasePoolSize
+        self.catalogPollInterval = catalogPollInterval
+    }
+
+    /// Which settings a command needs.
+    public enum Requirement: Sendable {
+        /// `serve`: everything.
+        case serve
+        /// `migrate` and `seed`: the database (and the public URL, which has a default).
+        case database
+    }
+
+    /// Reads the configuration from `environment`, with `overrides` (flag values keyed by variable name) winning.
+    public static func load(
+        environment: [String: String], overrides: [String: String] = [:], requirement: Requirement = .serve
+    ) throws(ConfigurationError) -> ServiceConfiguration {
+        func value(_ name: String) -> String? {
+            if let override = overrides[name] { return override }
+            guard let raw = environment[name], !raw.isEmpty else { return nil }
+            return raw
+        }
+        func required(_ name: String) throws(ConfigurationError) -> String {
+            guard let text = value(name) else { throw .missing(name) }
+            return text
+        }
+        func secret(_ name: String) throws(ConfigurationError) -> String {
+            if requirement == .database { return value(name) ?? String(repeating: "-", count: minimumSecretLength) }
+            let text = try required(name)
+            guard text.count >= minimumSecretLength else { throw .invalid(name, "must be at least \(minimumSecretLength) characters") }
+            guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+                throw .invalid(name, "must be printable ASCII without spaces")
+            }
+            return text
+        }
+
+        let databaseText = try required("DATABASE_URL")
+        let databaseURL: DatabaseURL
+        do {
+            databaseURL = try DatabaseURL(databaseText)
+        } catch {
+            throw .invalid("DATABASE_URL", error.description)
+        }
+        let host = value("HOST") ?? "127.0.0.1"
+        guard !host.isEmpty, host.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { throw .invalid("HOST", "must be a host name or IP address") }
+        var port = 8080
+        if let text = value("PORT") {
+            guard let parsed = Int(text), (1...65535).contains(parsed) else { throw .invalid("PORT", "must be a number from 1 to 65535, not \(text)") }
+            port = parsed
+        }
+        var publicBaseURL = "http://\(host):\(port)"
+        if let text = value("PUBLIC_BASE_URL") {
+            var trimmed = text
+            while trimmed.hasSuffix("/") { trimmed.removeLast() }
+            guard let components = URLComponents(string: trimmed), ["http", "https"].contains(components.scheme ?? ""),
+                  let urlHost = components.host, !urlHost.isEmpty, components.query == nil, components.fragment == nil else {
+                throw .invalid("PUBLIC_BASE_URL", "must be an http(s) origin with an optional path, e.g. https://cdn.example.com")
+            }
+            publicBaseURL = trimmed
+        }
+        var logLevel = Logger.Level.info
+        if let text = value("LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw .invalid("LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            logLevel = level
+        }
+        var poolSize = 20
+        if let text = value("DATABASE_POOL_SIZE") {
+            guard let parsed = Int(text), (1...200).contains(parsed) else { throw .invalid("DATABASE_POOL_SIZE", "must be a number from 1 to 200") }
+            poolSize = parsed
+        }
+        var cacheControl = defaultCacheControl
+        if let text = value("CATALOG_CACHE_CONTROL") {
+            guard text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) else {
+                throw .invalid("CATALOG_CACHE_CONTROL", "must be a header value of printable ASCII")
+            }
+            cacheControl = text
+        }
+        return ServiceConfiguration(
+            databaseURL: databaseURL, host: host, port: port, adminToken: try secret("ADMIN_TOKEN"),
+            gatewayToken: try secret("GATEWAY_TOKEN"), webhookSecret: try secret("OPENIM_WEBHOOK_SECRET"),
+            publicBaseURL: publicBaseURL, logLevel: logLevel, catalogCacheControl: cacheControl, databasePoolSize: poolSize
+        )
+    }
+}
+
+/// A setting that is missing or malformed; its description is the one line printed at start-up.
+public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
+    case missing(String)
+    case invalid(String, String)
+
+    public var description: String {
+        switch self {
+        case .missing(let name): return "configuration error: \(name) is not set"
+        case .invalid(let name, let reason): return "configuration error: \(name) \(reason)"
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import CatalogCore
+import CatalogStore
+import HTTPTypes
+import Hummingbird
+import OpenIMContent
+
+/// The public catalog: whole, per pack, and the changes feed. Catalog and pack reads come from the in-memory
+/// snapshot only.
+struct CatalogController {
+    let snapshots: CatalogSnapshotStore
+    let repository: any PackRepository
+    let responder: RepresentationResponder
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/v1/catalog") { request, _ in try self.catalog(request) }
+        router.head("/v1/catalog") { request, _ in try self.catalog(request) }
+        router.get("/v1/catalog/packs/{id}") { request, context in try self.pack(request, context: context) }
+        router.head("/v1/catalog/packs/{id}") { request, context in try self.pack(request, context: context) }
+        router.get("/v1/catalog/changes") { request, _ in try await self.changes(request) }
+        for path in ["/v1/catalog", "/v1/catalog/packs/{id}", "/v1/catalog/changes", "/v1/assets/{name}"] {
+            router.on(RouterPath(path), method: .options) { _, _ in Self.preflight() }
+        }
+    }
+
+    /// CORS preflight: browsers send one before a GET with If-None-Match.
+    static func preflight() -> Response {
+        var headers = HTTPFields()
+        headers[.accessControlAllowOrigin] = "*"
+        headers[.accessControlAllowMethods] = "GET, HEAD"
+        headers[.accessControlAllowHeaders] = "If-None-Match, If-Modified-Since"
+        headers[.accessControlMaxAge] = "86400"
+        return Response(status: .noContent, headers: headers)
+    }
+
+    func current() throws -> CatalogSnapshot {
+        guard let snapshot = snapshots.current else { throw Problem.unavailable("The catalog is loading; retry shortly.") }
+        return snapshot
+    }
+
+    func catalog(_ request: Request) throws -> Response {
+        let snapshot = try current()
+        return responder.respond(
+            to: request, representation: snapshot.catalog, lastModified: (snapshot.lastModified, snapshot.changedAt),
+            catalogVersion: snapshot.version
+        )
+    }
+
+    func pack(_ request: Request, context: AppRequestContext) throws -> Response {
+        let snapshot = try current()
+        let id = context.parameters.get("id") ?? ""
+        guard let representation = snapshot.packs[id] else { throw Problem.notFound("No published pack \(id).") }
+        return responder.respond(to: request, representation: representation, lastModified: nil, catalogVersion: snapshot.version)
+    }
+
+    func changes(_ request: Request) async throws -> Response {
+        guard let text = request.uri.queryParameters.get("since") else {
+            throw Problem.badRequest("since is required: the catalog version you have.", errors: [FieldIssue(field: "since", message: "is required")])
+        }
+        guard let since = Int64(text), since >= 0 else {
+            throw Problem.badRequest("since must be a non-negative whole number.", errors: [FieldIssue(field: "since", message: "must be a non-negative integer")])
+        }
+        switch try await repository.changes(since: since) {
+        case .future(let current):
+            throw Problem.badRequest("since \(since) is ahead of the catalog version \(current).", errors: [FieldIssue(field: "since", message: "is newer than the catalog")])
+        case .expired(let oldest):
+            throw Problem(.gone, type: "urn:catalog-service:problem:changes-expired", title: "Change log no longer reaches that version",
+                          detail: "Changes are kept from version \(oldest); fetch /v1/catalog again.")
+        case .changes(let current, let changes):
+            // The last operation per pack wins.
+            var packs: [String: String] = [:]
+            var gifConfigChanged = false
+            var orderChanged = false
+            for change in changes {
+                switch change.entityKind {
+                case "pack": packs[change.entityId] = change.operation
+                case "gif_config": gifConfigChanged = true
+                case "catalog": orderChanged = true
+                default: break
+                }
+            }
+            var writer = JSONWriter()
+            writer.object { object in
+                object.member("currentVersion", current)
+                object.member("gifConfigChanged", gifConfigChanged)
+                object.member("orderChanged", orderChanged)
+                object.member("packs") { packsWriter in
+                    packsWriter.object { members in
+                        members.member("removed", packs.filter { $0.value == "remove" }.keys.sorted())
+                        members.member("upserted", packs.filter { $0.value == "upsert" }.keys.sorted())
+                    }
+                }
+                object.member("since", since)
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[.cacheControl] = "no-cache"
+            headers[.accessControlAllowOrigin] = "*"
+            headers[.catalogVersion] = String(current)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+        }
+    }
+}

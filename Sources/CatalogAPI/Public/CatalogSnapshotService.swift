@@ -1,0 +1,107 @@
+import CatalogCore
+import CatalogStore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Keeps this replica's snapshot at the database's catalog version.
+///
+/// It LISTENs on `catalog_changed` over a dedicated connection, re-checks the version on a timer and after every
+/// reconnect (so a missed notification heals itself), and rebuilds whenever the version moved. Triggers go through
+/// a one-slot buffer, so a burst of notifications during a rebuild leads to one more rebuild, not one per write.
+/// When PostgreSQL is away the last snapshot keeps being served and the service retries with backoff.
+final class CatalogSnapshotService: Service {
+    let repository: any PackRepository
+    let store: CatalogSnapshotStore
+    let databaseURL: DatabaseURL
+    let publicBaseURL: String
+    let pollInterval: Duration
+    let logger: Logger
+
+    init(repository: any PackRepository, store: CatalogSnapshotStore, databaseURL: DatabaseURL, publicBaseURL: String, pollInterval: Duration, logger: Logger) {
+        self.repository = repository
+        self.store = store
+        self.databaseURL = databaseURL
+        self.publicBaseURL = publicBaseURL
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    /// Loads the catalog and swaps the snapshot in when its version is newer than the one served.
+    func refresh() async throws {
+        let version = try await repository.catalogVersion()
+        store.isDatabaseReachable = true
+        if let current = store.current, current.version >= version { return }
+        let content = try await repository.catalogContent()
+        let snapshot = CatalogSnapshot(content: content, publicBaseURL: publicBaseURL)
+        store.replace(with: snapshot)
+        logger.info("catalog snapshot built", metadata: ["catalog.version": .stringConvertible(snapshot.version), "packs": .stringConvertible(snapshot.packs.count)])
+    }
+
+    func run() async throws {
+        let (triggers, trigger) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.listen(trigger: trigger) }
+            group.addTask {
+                while !Task.isCancelled {
+                    trigger.yield()
+                    try? await Task.sleep(for: self.pollInterval)
+                }
+            }
+            group.addTask {
+                for await _ in triggers {
+                    do {
+                        try await self.refresh()
+                    } catch {
+                        self.store.isDatabaseReachable = false
+                        self.logger.warning("catalog refresh failed; serving the last snapshot", metadata: ["error.type": .string(String(describing: type(of: error)))])
+                        try? await Task.sleep(for: .milliseconds(250))
+                        trigger.yield()
+                    }
+                    if Task.isCancelled { break }
+                }
+            }
+            // Park until graceful shutdown (or cancellation), then stop the three loops.
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+
+    /// Holds a LISTEN connection, reconnecting with backoff; every (re)connect and notification triggers a check.
+    func listen(trigger: AsyncStream<Void>.Continuation) async {
+        var backoff: Duration = .milliseconds(100)
+        var connectionID = 1
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: databaseURL.connectionConfiguration(), id: connectionID, logger: logger
+                )
+                connectionID += 1
+                do {
+                    try await withTaskCancellationHandler {
+                        let notifications = try await connection.listen("catalog_changed")
+                        backoff = .milliseconds(100)
+                        trigger.yield()
+                        for try await _ in notifications {
+                            trigger.yield()
+                        }
+                    } onCancel: {
+                        // The notification sequence does not end on cancellation; closing the connection ends it.
+                        let closing: EventLoopFuture<Void> = connection.close()
+                        _ = closing
+                    }
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try? await connection.close()
+            } catch {
+                if Task.isCancelled { return }
+                store.isDatabaseReachable = false
+                logger.debug("catalog listener reconnecting", metadata: ["error.type": .string(String(describing: type(of: error)))])
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(2))
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import CatalogCore
+import Foundation
+import Synchronization
+
+/// Holds the current catalog snapshot. Requests read it without touching PostgreSQL; the snapshot service swaps
+/// in a new one atomically (a mutex guards one reference: readers copy it and let go at once).
+public final class CatalogSnapshotStore: Sendable {
+    private let snapshot = Mutex<CatalogSnapshot?>(nil)
+    private let databaseReachable = Mutex<Bool>(false)
+
+    public init() {}
+
+    /// The snapshot being served, nil before the first load.
+    public var current: CatalogSnapshot? { snapshot.withLock { $0 } }
+
+    /// Swaps in `new` unless a newer version is already being served.
+    public func replace(with new: CatalogSnapshot) {
+        snapshot.withLock { current in
+            if let existing = current, existing.version > new.version { return }
+            current = new
+        }
+    }
+
+    /// Whether the last contact with PostgreSQL succeeded (readiness reports "degraded" otherwise).
+    public var isDatabaseReachable: Bool {
+        get { databaseReachable.withLock { $0 } }
+        set { databaseReachable.withLock { $0 = newValue } }
+    }
+
+    /// Waits until the served snapshot reaches `version` (tests and read-your-writes callers), up to `timeout`.
+    public func waitForVersion(_ version: Int64, timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let current, current.version >= version { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return (current?.version ?? -1) >= version
+    }
+}

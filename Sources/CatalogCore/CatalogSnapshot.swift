@@ -1,0 +1,208 @@
+import CompressNIO
+import Foundation
+import NIOCore
+import OpenIMContent
+
+/// Everything the catalog holds at one version, as read from the database.
+public struct CatalogContent: Sendable, Equatable {
+    public var version: Int64
+    /// When the version was committed: the catalog's Last-Modified and `generatedAt`, identical on every replica.
+    public var changedAt: Date
+    /// All packs, every status, in display order.
+    public var packs: [StoredPack]
+
+    public init(version: Int64, changedAt: Date, packs: [StoredPack]) {
+        self.version = version
+        self.changedAt = changedAt
+        self.packs = packs
+    }
+}
+
+/// One response body prepared in both encodings, with strong ETags computed from the identity bytes.
+public struct PreparedRepresentation: Sendable {
+    public let identity: ByteBuffer
+    public let gzip: ByteBuffer
+    /// Strong ETag of the identity bytes.
+    public let eTag: String
+    /// Strong ETag of the gzip bytes: a different representation needs a different strong tag (RFC 9110 §8.8.3).
+    public let gzipETag: String
+
+    /// Prepares `bytes`, compressing them once.
+    public init(bytes: [UInt8]) {
+        identity = ByteBuffer(bytes: bytes)
+        var source = identity
+        gzip = (try? source.compress(with: .gzip(configuration: .init(compressionLevel: .bestCompression)))) ?? identity
+        let hash = String(PackAssembler.sha256Hex(bytes).prefix(32))
+        eTag = "\"\(hash)\""
+        gzipETag = "\"\(hash)-gz\""
+    }
+}
+
+/// A sticker as the resolver and webhooks see it.
+public struct ResolvedSticker: Sendable, Equatable {
+    public var packId: String
+    public var payload: StickerPayload
+}
+
+/// An immutable, fully prepared catalog at one version. Built once per version and swapped in atomically;
+/// requests only read it.
+public struct CatalogSnapshot: Sendable {
+    public let version: Int64
+    public let changedAt: Date
+    /// `Last-Modified` value (IMF-fixdate).
+    public let lastModified: String
+    /// The whole published catalog.
+    public let catalog: PreparedRepresentation
+    /// Each published pack on its own.
+    public let packs: [String: PreparedRepresentation]
+    /// Published stickers by id.
+    public let stickers: [String: ResolvedSticker]
+    /// Stickers of draft and archived packs by id, with the pack's status: resolvable as "gone", not "unknown".
+    public let withdrawnStickers: [String: PackStatus]
+
+    /// Builds the snapshot of `content`; asset URLs start with `publicBaseURL`.
+    public init(content: CatalogContent, publicBaseURL: String) {
+        version = content.version
+        changedAt = content.changedAt
+        let seconds = Date(timeIntervalSince1970: content.changedAt.timeIntervalSince1970.rounded(.down))
+        lastModified = HTTPDate.format(seconds)
+        let published = content.packs.filter { $0.status == .published }
+        var packBodies: [String: PreparedRepresentation] = [:]
+        var stickers: [String: ResolvedSticker] = [:]
+        var withdrawn: [String: PackStatus] = [:]
+        var writer = JSONWriter(capacity: 1024 + published.count * 4096)
+        writer.object { object in
+            object.member("generatedAt", ISO8601.format(seconds))
+            object.member("packs") { array in
+                array.raw("[".utf8)
+                for (index, pack) in published.enumerated() {
+                    if index > 0 { array.raw(",".utf8) }
+                    var packWriter = JSONWriter(capacity: 4096)
+                    Self.write(pack: pack, baseURL: publicBaseURL, to: &packWriter)
+                    packBodies[pack.id] = PreparedRepresentation(bytes: packWriter.bytes)
+                    array.raw(packWriter.bytes)
+                }
+                array.raw("]".utf8)
+            }
+            object.member("version", content.version)
+        }
+        for pack in content.packs {
+            for sticker in pack.stickers {
+                if pack.status == .published {
+                    stickers[sticker.id] = ResolvedSticker(packId: pack.id, payload: StickerPayload(
+                        packId: pack.id, stickerId: sticker.id, url: Self.assetURL(sticker.asset, baseURL: publicBaseURL),
+                        mime: sticker.asset.mime, width: Int64(sticker.asset.width), height: Int64(sticker.asset.height),
+                        animated: sticker.asset.animated, emoji: sticker.emojis.first
+                    ))
+                } else {
+                    withdrawn[sticker.id] = pack.status
+                }
+            }
+        }
+        catalog = PreparedRepresentation(bytes: writer.bytes)
+        packs = packBodies
+        self.stickers = stickers
+        withdrawnStickers = withdrawn
+    }
+
+    /// The public URL of an asset: content-addressed, so it never changes meaning and caches forever.
+    public static func assetURL(_ asset: AssetDescriptor, baseURL: String) -> String {
+        "\(baseURL)/v1/assets/\(asset.sha256).\(asset.fileExtension)"
+    }
+
+    static func write(localized: [String: String], to writer: inout JSONWriter) {
+        writer.object { object in
+            for key in localized.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                object.member(key, localized[key]!)
+            }
+        }
+    }
+
+    /// Writes a pack as clients see it (keys sorted).
+    public static func write(pack: StoredPack, baseURL: String, to writer: inout JSONWriter) {
+        writer.object { object in
+            object.member("animated", pack.animated)
+            object.member("description") { write(localized: pack.description, to: &$0) }
+            object.member("id", pack.id)
+            object.member("publisher", pack.publisher)
+            object.member("revision", pack.revision)
+            object.member("stickers") { array in
+                array.raw("[".utf8)
+                for (index, sticker) in pack.stickers.enumerated() {
+                    if index > 0 { array.raw(",".utf8) }
+                    array.object { item in
+                        item.member("animated", sticker.asset.animated)
+                        item.member("emojis", sticker.emojis)
+                        item.member("height", sticker.asset.height)
+                        item.member("id", sticker.id)
+                        item.member("keywords", sticker.keywords)
+                        item.member("label", sticker.label)
+                        item.member("mime", sticker.asset.mime)
+                        item.member("url", assetURL(sticker.asset, baseURL: baseURL))
+                        item.member("width", sticker.asset.width)
+                    }
+                }
+                array.raw("]".utf8)
+            }
+            object.member("tags", pack.tags)
+            object.member("title") { write(localized: pack.title, to: &$0) }
+            object.member("trayUrl", assetURL(pack.tray, baseURL: baseURL))
+        }
+    }
+}
+
+/// Fixed date formats, independent of locale and time zone.
+public enum ISO8601 {
+    /// `2026-11-25T13:40:56Z` (whole seconds, UTC).
+    public static func format(_ date: Date) -> String {
+        let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(c.year ?? 1970)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute)):\(two(c.second))Z"
+    }
+
+    /// Parses `format`'s output (and fractional seconds or offsets, via Foundation).
+    public static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+}
+
+/// HTTP dates (RFC 9110 §5.6.7).
+public enum HTTPDate {
+    static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// IMF-fixdate: `Wed, 25 Nov 2026 13:40:56 GMT`.
+    public static func format(_ date: Date) -> String {
+        let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(days[(c.weekday ?? 1) - 1]), \(two(c.day)) \(months[(c.month ?? 1) - 1]) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) GMT"
+    }
+
+    /// Parses an IMF-fixdate (the only form senders may generate); nil for anything else.
+    public static func parse(_ text: String) -> Date? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 6, parts[0].hasSuffix(","), days.contains(String(parts[0].dropLast())), parts[5] == "GMT",
+              let day = Int(parts[1]), let month = months.firstIndex(of: String(parts[2])), let year = Int(parts[3]) else { return nil }
+        let time = parts[4].split(separator: ":")
+        guard time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]), let second = Int(time[2]) else { return nil }
+        var components = DateComponents()
+        components.year = year
+        components.month = month + 1
+        components.day = day
+        components.hour = hour
+        components.minute = minute
+        components.second = second
+        return Calendar.utc.date(from: components)
+    }
+}
+
+extension Calendar {
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import CatalogAPI
+import CatalogStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `catalog-service serve | migrate | seed`.
+@main
+struct CatalogServiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalog-service",
+        abstract: "Sticker packs, GIF configuration and media catalog for an OpenIM-based chat product.",
+        subcommands: [Serve.self, Migrate.self, Seed.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Flags shared by every subcommand; each overrides the environment variable of the same meaning.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"), help: "Overrides DATABASE_URL.") var databaseURL: String?
+    @Option(help: "Overrides HOST.") var host: String?
+    @Option(help: "Overrides PORT.") var port: String?
+    @Option(name: .customLong("public-base-url"), help: "Overrides PUBLIC_BASE_URL.") var publicBaseURL: String?
+    @Option(name: .customLong("log-level"), help: "Overrides LOG_LEVEL.") var logLevel: String?
+
+    var overrides: [String: String] {
+        var result: [String: String] = [:]
+        result["DATABASE_URL"] = databaseURL
+        result["HOST"] = host
+        result["PORT"] = port
+        result["PUBLIC_BASE_URL"] = publicBaseURL
+        result["LOG_LEVEL"] = logLevel
+        return result
+    }
+
+    /// Loads the configuration, or prints the one-line reason and exits 1.
+    func load(_ requirement: ServiceConfiguration.Requirement) throws -> ServiceConfiguration {
+        do {
+            return try ServiceConfiguration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides, requirement: requirement)
+        } catch {
+            FileHandle.standardError.write(Data("catalog-service: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+func makeLogger(_ configuration: ServiceConfiguration) -> Logger {
+    var logger = Logger(label: "catalog-service")
+    logger.logLevel = configuration.logLevel
+    return logger
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate the database, then serve HTTP until SIGTERM or SIGINT.")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let configuration = try options.load(.serve)
+        let logger = makeLogger(configuration)
+        let (app, _) = try await buildApplication(configuration: configuration, logger: logger)
+        logger.info("serving", metadata: ["address": .string("\(configuration.host):\(configuration.port)"), "publicBaseURL": .string(configuration.publicBaseURL)])
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations and exit.")
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let configuration = try options.load(.database)
+        let logger = makeLogger(configuration)
+        let applied = try await withDatabase(configuration, logger: logger) { database in
+            try await Migrator().migrate(client: database.client, logger: logger)
+        }
+        print(applied.isEmpty ? "schema is up to date" : "applied \(applied.joined(separator: ", "))")
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load the sticker packs under a seed directory (idempotent).")
+    @OptionGroup var options: CommonOptions
+    @Option(help: "Directory holding one folder per pack (manifest.json plus images).") var directory: String = "Seed"
+
+    func run() async throws {
+        let configuration = try options.load(.database)
+        let logger = makeLogger(configuration)
+        let report = try await withDatabase(configuration, logger: logger) { database in
+            try await Migrator().migrate(client: database.client, logger: logger)
+            return try await SeedLoader(repository: PostgresPackRepository(database: database)).load(directory: URL(fileURLWithPath: directory))
+        }
+        for line in report { print(line) }
+    }
+}
+
+/// Runs `body` with a database whose pool is running, then shuts the pool down.
+func withDatabase<Result: Sendable>(
+    _ configuration: ServiceConfiguration, logger: Logger, _ body: @escaping @Sendable (CatalogDatabase) async throws -> Result
+) async throws -> Result {
+    let database = CatalogDatabase(url: configuration.databaseURL, maximumConnections: 2, logger: logger)
+    return try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask {
+            await database.client.run()
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await body(database)
+    }
+}

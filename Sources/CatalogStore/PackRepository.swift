@@ -1,0 +1,71 @@
+import CatalogCore
+import Foundation
+
+/// Who made a change, for the audit log (the token's name, never the token).
+public struct Actor: Sendable, Equatable {
+    public var name: String
+    public init(name: String) { self.name = name }
+    public static let admin = Actor(name: "admin")
+    public static let seed = Actor(name: "seed")
+}
+
+/// The result of a write: the entity as stored and the catalog version the write created.
+public struct WriteResult<Value: Sendable>: Sendable {
+    public var value: Value
+    public var catalogVersion: Int64
+}
+
+/// One page of a keyset-paginated list.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    /// Opaque cursor for the next page; nil on the last page.
+    public var nextCursor: String?
+}
+
+/// An audit log row.
+public struct AuditEntry: Sendable, Equatable {
+    public var id: Int64
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var entity: String
+    public var summary: String
+}
+
+/// One recorded catalog change.
+public struct CatalogChange: Sendable, Equatable {
+    public var version: Int64
+    public var entityKind: String
+    public var entityId: String
+    public var operation: String
+}
+
+/// Changes after a version, or why they cannot be listed.
+public enum ChangesAnswer: Sendable, Equatable {
+    case changes(current: Int64, [CatalogChange])
+    /// The change log no longer reaches back that far.
+    case expired(oldestAvailable: Int64)
+    /// The version is ahead of the catalog.
+    case future(current: Int64)
+}
+
+/// Sticker packs and their assets. Every write is one transaction that also bumps the catalog version, records the
+/// change, writes the audit log and notifies `catalog_changed`; a refused write changes nothing.
+public protocol PackRepository: Sendable {
+    func storedAssets(_ sha256s: Set<String>) async throws -> [String: AssetDescriptor]
+    func create(_ pack: AssembledPack, actor: Actor) async throws -> WriteResult<StoredPack>
+    func replace(_ pack: AssembledPack, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
+    func patch(id: String, _ patch: PackPatch, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
+    func archive(id: String, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
+    func addSticker(packId: String, _ sticker: StoredSticker, newAsset: AssetBlob?, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
+    func deleteSticker(packId: String, stickerId: String, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
+    func reorderStickers(packId: String, order: [String], ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
+    func reorderPacks(_ order: [String], actor: Actor) async throws -> WriteResult<[String]>
+    func pack(id: String) async throws -> StoredPack?
+    func packs(after cursor: String?, limit: Int) async throws -> Page<StoredPack>
+    func audit(after cursor: String?, limit: Int) async throws -> Page<AuditEntry>
+    func asset(sha256: String) async throws -> (AssetDescriptor, [UInt8])?
+    func catalogContent() async throws -> CatalogContent
+    func catalogVersion() async throws -> Int64
+    func changes(since version: Int64) async throws -> ChangesAnswer
+}

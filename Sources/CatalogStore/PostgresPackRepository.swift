@@ -1,0 +1,235 @@
+import CatalogCore
+import Foundation
+import Logging
+import OpenIMContent
+import PostgresNIO
+
+/// `PackRepository` on PostgreSQL.
+public struct PostgresPackRepository: PackRepository {
+    let database: CatalogDatabase
+    var logger: Logger { database.logger }
+
+    public init(database: CatalogDatabase) {
+        self.database = database
+    }
+
+    // MARK: Reads
+
+    static let packColumns = """
+        p.id, p.title::text, p.description::text, p.publisher, p.status, p.position, p.animated, p.tags, p.revision,
+        p.created_at, p.updated_at, a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count
+        """
+    static let stickerColumns = "s.id, s.pack_id, s.emojis, s.keywords, s.label, a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count"
+
+    typealias PackRow = (String, String, String, String, String, Int, Bool, [String], Int, Date, Date, String, String, Int, Int, Int, Int)
+    typealias StickerRow = (String, String, [String], [String], String?, String, String, Int, Int, Int, Int)
+
+    static func localized(_ json: String) -> [String: String] {
+        guard case .object(let members)? = try? JSONParser.parse(json) else { return [:] }
+        var result: [String: String] = [:]
+        for member in members { if case .string(let text) = member.value { result[member.key] = text } }
+        return result
+    }
+
+    static func localizedJSON(_ texts: [String: String]) -> String {
+        var writer = JSONWriter()
+        writer.object { object in
+            for key in texts.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { object.member(key, texts[key]!) }
+        }
+        return writer.string
+    }
+
+    static func pack(_ row: PackRow, stickers: [StoredSticker]) -> StoredPack {
+        StoredPack(
+            id: row.0, title: localized(row.1), description: localized(row.2), publisher: row.3,
+            tray: AssetDescriptor(sha256: row.11, mime: row.12, byteSize: row.13, width: row.14, height: row.15, frameCount: row.16),
+            status: PackStatus(rawValue: row.4) ?? .draft, position: row.5, animated: row.6, tags: row.7, revision: row.8,
+            createdAt: row.9, updatedAt: row.10, stickers: stickers
+        )
+    }
+
+    static func sticker(_ row: StickerRow) -> StoredSticker {
+        StoredSticker(
+            id: row.0, asset: AssetDescriptor(sha256: row.5, mime: row.6, byteSize: row.7, width: row.8, height: row.9, frameCount: row.10),
+            emojis: row.2, keywords: row.3, label: row.4
+        )
+    }
+
+    func loadPack(id: String, on connection: PostgresConnection, lock: Bool = false) async throws -> StoredPack? {
+        let lockClause = lock ? "FOR UPDATE OF p" : ""
+        let rows = try await connection.query(
+            "SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256 WHERE p.id = \(id) \(unescaped: lockClause)",
+            logger: logger
+        )
+        var found: PackRow?
+        for try await row in rows.decode(PackRow.self) { found = row }
+        guard let found else { return nil }
+        var stickers: [StoredSticker] = []
+        let stickerRows = try await connection.query(
+            "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 WHERE s.pack_id = \(id) ORDER BY s.position",
+            logger: logger
+        )
+        for try await row in stickerRows.decode(StickerRow.self) { stickers.append(Self.sticker(row)) }
+        return Self.pack(found, stickers: stickers)
+    }
+
+    public func pack(id: String) async throws -> StoredPack? {
+        try await database.connection { try await loadPack(id: id, on: $0) }
+    }
+
+    public func storedAssets(_ sha256s: Set<String>) async throws -> [String: AssetDescriptor] {
+        guard !sha256s.isEmpty else { return [:] }
+        return try await database.connection { connection in
+            let rows = try await connection.query(
+                "SELECT sha256, mime, byte_size, width, height, frame_count FROM assets WHERE sha256 = ANY(\(Array(sha256s)))",
+                logger: logger
+            )
+            var result: [String: AssetDescriptor] = [:]
+            for try await (sha, mime, size, width, height, frames) in rows.decode((String, String, Int, Int, Int, Int).self) {
+                result[sha] = AssetDescriptor(sha256: sha, mime: mime, byteSize: size, width: width, height: height, frameCount: frames)
+            }
+            return result
+        }
+    }
+
+    public func asset(sha256: String) async throws -> (AssetDescriptor, [UInt8])? {
+        try await database.connection { connection in
+            let rows = try await connection.query(
+                "SELECT mime, byte_size, width, height, frame_count, bytes FROM assets WHERE sha256 = \(sha256)",
+                logger: logger
+            )
+            for try await (mime, size, width, height, frames, bytes) in rows.decode((String, Int, Int, Int, Int, ByteBuffer).self) {
+                let descriptor = AssetDescriptor(sha256: sha256, mime: mime, byteSize: size, width: width, height: height, frameCount: frames)
+                return (descriptor, Array(bytes.readableBytesView))
+            }
+            return nil
+        }
+    }
+
+    public func packs(after cursor: String?, limit: Int) async throws -> Page<StoredPack> {
+        let (afterPosition, afterId) = try Self.decodePackCursor(cursor)
+        return try await database.transaction { connection in
+            var ids: [String] = []
+            let rows = try await connection.query(
+                """
+                SELECT id, position FROM sticker_packs
+                WHERE (position, id) > (\(afterPosition), \(afterId))
+                ORDER BY position, id LIMIT \(limit + 1)
+                """,
+                logger: logger
+            )
+            var positions: [String: Int] = [:]
+            for try await (id, position) in rows.decode((String, Int).self) {
+                ids.append(id)
+                positions[id] = position
+            }
+            let more = ids.count > limit
+            var packs: [StoredPack] = []
+            for id in ids.prefix(limit) {
+                if let pack = try await loadPack(id: id, on: connection) { packs.append(pack) }
+            }
+            let next = more ? packs.last.map { Self.encodeCursor("\($0.position)~\($0.id)") } : nil
+            return Page(items: packs, nextCursor: next)
+        }
+    }
+
+    public func audit(after cursor: String?, limit: Int) async throws -> Page<AuditEntry> {
+        var before = Int64.max
+        if let cursor {
+            guard let text = Self.decodeCursor(cursor), let id = Int64(text) else { throw StoreError.invalid([FieldIssue(field: "cursor", message: "is not a cursor this service issued")]) }
+            before = id
+        }
+        return try await database.connection { connection in
+            let rows = try await connection.query(
+                "SELECT id, at, actor, action, entity, summary FROM audit_log WHERE id < \(before) ORDER BY id DESC LIMIT \(limit + 1)",
+                logger: logger
+            )
+            var entries: [AuditEntry] = []
+            for try await (id, at, actor, action, entity, summary) in rows.decode((Int64, Date, String, String, String, String).self) {
+                entries.append(AuditEntry(id: id, at: at, actor: actor, action: action, entity: entity, summary: summary))
+            }
+            let more = entries.count > limit
+            entries = Array(entries.prefix(limit))
+            return Page(items: entries, nextCursor: more ? entries.last.map { Self.encodeCursor(String($0.id)) } : nil)
+        }
+    }
+
+    public func catalogContent() async throws -> CatalogContent {
+        try await database.transaction { connection in
+            // One consistent view: a snapshot never mixes two versions.
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var version: Int64 = 0
+            var changedAt = Date(timeIntervalSince1970: 0)
+            for try await (v, at) in try await connection.query("SELECT version, changed_at FROM catalog_state", logger: logger).decode((Int64, Date).self) {
+                version = v
+                changedAt = at
+            }
+            var stickersByPack: [String: [StoredSticker]] = [:]
+            let stickerRows = try await connection.query(
+                "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 ORDER BY s.pack_id, s.position",
+                logger: logger
+            )
+            for try await row in stickerRows.decode(StickerRow.self) { stickersByPack[row.1, default: []].append(Self.sticker(row)) }
+            var packs: [StoredPack] = []
+            let packRows = try await connection.query(
+                "SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256 ORDER BY p.position, p.id",
+                logger: logger
+            )
+            for try await row in packRows.decode(PackRow.self) { packs.append(Self.pack(row, stickers: stickersByPack[row.0] ?? [])) }
+            return CatalogContent(version: version, changedAt: changedAt, packs: packs)
+        }
+    }
+
+    public func catalogVersion() async throws -> Int64 {
+        try await database.connection { connection in
+            for try await version in try await connection.query("SELECT version FROM catalog_state", logger: logger).decode(Int64.self) {
+                return version
+            }
+            return 0
+        }
+    }
+
+    public func changes(since version: Int64) async throws -> ChangesAnswer {
+        try await database.transaction { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var current: Int64 = 0
+            var horizon: Int64 = 0
+            for try await (v, since) in try await connection.query("SELECT version, changes_since FROM catalog_state", logger: logger).decode((Int64, Int64).self) {
+                current = v
+                horizon = since
+            }
+            if version > current { return .future(current: current) }
+            if version < horizon { return .expired(oldestAvailable: horizon) }
+            var changes: [CatalogChange] = []
+            let rows = try await connection.query(
+                "SELECT version, entity_kind, entity_id, operation FROM catalog_changes WHERE version > \(version) ORDER BY version, entity_kind, entity_id",
+                logger: logger
+            )
+            for try await (v, kind, id, operation) in rows.decode((Int64, String, String, String).self) {
+                changes.append(CatalogChange(version: v, entityKind: kind, entityId: id, operation: operation))
+            }
+            return .changes(current: current, changes)
+        }
+    }
+
+    // MARK: Cursors
+
+    static func encodeCursor(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeCursor(_ cursor: String) -> String? {
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard cursor.count <= 256, let data = Data(base64Encoded: base64) else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+
+    static func decodePackCursor(_ cursor: String?) throws -> (Int, String) {
+        guard let cursor else { return (Int(Int32.min), "") }
+        guard let text = decodeCursor(cursor), let separator = text.firstIndex(of: "~"), let position = Int(text[..<separator]) else {
+            throw StoreError.invalid([FieldIssue(field: "cursor", message: "is not a cursor this service issued")])
+        }
+        return (position, String(text[text.index(after: separator)...]))
+    }
+}

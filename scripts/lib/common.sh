@@ -1,0 +1,85 @@
+# Shared helpers for scripts/run and scripts/test. Source it; do not run it.
+# shellcheck shell=bash
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs what the build and the database need when this machine lacks it (Debian packages only).
+ensure_system_packages() {
+    local missing=()
+    pg_bin_dir >/dev/null 2>&1 || missing+=(postgresql)
+    dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
+    dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+    dpkg -s libpq-dev >/dev/null 2>&1 || missing+=(libpq-dev)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing ${missing[*]}"
+        as_root apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# Prints the directory holding initdb/pg_ctl (the newest PostgreSQL installed).
+pg_bin_dir() {
+    local dir
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+        if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
+    done
+    return 1
+}
+
+# Prints a TCP port nobody listens on.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Runs a command as the cluster owner: initdb refuses to run as root, so root hands it to `postgres`.
+as_cluster_owner() {
+    if [ "$(id -u)" -eq 0 ]; then
+        su postgres -s /bin/bash -c "$(printf '%q ' "$@")"
+    else
+        "$@"
+    fi
+}
+
+# start_cluster DATA_DIR PORT: creates (once) and starts a private PostgreSQL cluster listening on 127.0.0.1:PORT
+# and on a unix socket in DATA_DIR/socket. Exports PG_DATA_DIR, PG_PORT, PG_SOCKET_DIR.
+start_cluster() {
+    local data_dir="$1" port="$2" bin
+    bin="$(pg_bin_dir)"
+    mkdir -p "$data_dir"
+    PG_DATA_DIR="$(cd "$data_dir" && pwd)"
+    PG_SOCKET_DIR="$PG_DATA_DIR/socket"
+    PG_PORT="$port"
+    mkdir -p "$PG_DATA_DIR/cluster" "$PG_SOCKET_DIR"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown -R postgres "$PG_DATA_DIR"
+        # su needs to traverse the parent directories.
+        local parent="$PG_DATA_DIR"
+        while [ "$parent" != "/" ]; do chmod o+x "$parent" 2>/dev/null || true; parent="$(dirname "$parent")"; done
+    fi
+    if [ ! -f "$PG_DATA_DIR/cluster/PG_VERSION" ]; then
+        as_cluster_owner "$bin/initdb" -D "$PG_DATA_DIR/cluster" --auth=trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    as_cluster_owner "$bin/pg_ctl" -D "$PG_DATA_DIR/cluster" -l "$PG_DATA_DIR/postgres.log" -w -t 60 \
+        -o "-p $PG_PORT -k $PG_SOCKET_DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on}" start >/dev/null
+    export PG_DATA_DIR PG_PORT PG_SOCKET_DIR
+}
+
+stop_cluster() {
+    local bin
+    bin="$(pg_bin_dir)" || return 0
+    if [ -n "${PG_DATA_DIR:-}" ] && [ -f "$PG_DATA_DIR/cluster/postmaster.pid" ]; then
+        as_cluster_owner "$bin/pg_ctl" -D "$PG_DATA_DIR/cluster" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+}
+
+create_database() {
+    local name="$1"
+    psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1 \
+        || psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE \"$name\"" >/dev/null
+}
