@@ -72,16 +72,28 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        // Builders of images, zips and multipart bodies shared by the test targets.
+        .target(
+            name: "CatalogTestSupport",
+            dependencies: [
+                "CatalogCore",
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            path: "Tests/CatalogTestSupport"
+        ),
         .testTarget(
             name: "CatalogCoreTests",
-            dependencies: ["CatalogCore"]
+            dependencies: ["CatalogCore", "CatalogTestSupport", "OpenIMContent", .product(name: "CompressNIO", package: "compress-nio")]
         ),
         .testTarget(
             name: "CatalogAPITests",
             dependencies: [
                 "CatalogAPI",
                 "CatalogStore",
+                "CatalogTestSupport",
+                "OpenIMContent",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
     ]
