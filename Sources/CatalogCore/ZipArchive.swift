@@ -110,6 +110,8 @@ public struct ZipArchive: Sendable {
             let unixMode = externalAttributes >> 16
             if madeBy >> 8 == 3, unixMode & 0xF000 == 0xA000 { throw .unsafeEntry(name: name, reason: "is a symlink") }
             if name.hasSuffix("/") { continue }
+            // Junk that macOS and Windows archivers add; it is neither a pack file nor a reason to refuse.
+            if name.hasPrefix("__MACOSX/") || name == ".DS_Store" || name.hasSuffix("/.DS_Store") || name == "Thumbs.db" { continue }
             guard method == 0 || method == 8 else { throw .unsupported("compression method \(method)") }
             if method == 0, compressed != uncompressed { throw .corrupt("stored entry \(name) has two sizes") }
             if uncompressed > CatalogLimits.maximumZipCompressionRatio * max(compressed, 1) { throw .suspiciousRatio(name: name) }

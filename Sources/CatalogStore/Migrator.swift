@@ -76,7 +76,7 @@ public struct Migrator: Sendable {
 
 extension Migrator {
     /// Splits SQL into statements at semicolons outside quotes, dollar quotes and comments.
-    static func statements(in sql: String) -> [String] {
+    public static func statements(in sql: String) -> [String] {
         var statements: [String] = []
         var current = ""
         var characters = Array(sql)

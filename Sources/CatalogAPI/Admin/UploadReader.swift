@@ -189,8 +189,6 @@ enum UploadReader {
         var manifest: [UInt8]?
         var files: [UploadedFile] = []
         for entry in archive.entries {
-            // Junk that macOS and Windows add to archives.
-            if entry.name.hasPrefix("__MACOSX/") || entry.name.hasSuffix(".DS_Store") || entry.name == "Thumbs.db" { continue }
             let inflated = Result { () throws(ZipError) in try archive.contents(of: entry) }
             guard case .success(let contents) = inflated else {
                 if case .failure(let error) = inflated { throw Problem.validation([FieldIssue(field: entry.name, message: error.description)]) }

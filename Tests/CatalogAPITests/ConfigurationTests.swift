@@ -1,0 +1,77 @@
+import CatalogAPI
+import CatalogStore
+import Testing
+
+@Suite("Configuration comes from the environment, flags win, bad values name their variable")
+struct ConfigurationTests {
+    static let base = [
+        "DATABASE_URL": "postgres://app:s%40cret@db.internal:6543/catalog",
+        "ADMIN_TOKEN": "admin-token-0123456789", "GATEWAY_TOKEN": "gateway-token-0123456789",
+        "OPENIM_WEBHOOK_SECRET": "webhook-secret-0123456789",
+    ]
+
+    func load(_ changes: [String: String?], overrides: [String: String] = [:], requirement: ServiceConfiguration.Requirement = .serve) throws(ConfigurationError) -> ServiceConfiguration {
+        var environment = Self.base
+        for (name, value) in changes { environment[name] = value }
+        return try ServiceConfiguration.load(environment: environment, overrides: overrides, requirement: requirement)
+    }
+
+    @Test func defaults() throws {
+        let configuration = try load([:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.publicBaseURL == "http://127.0.0.1:8080")
+        #expect(configuration.logLevel == .info)
+        #expect(configuration.databaseURL.endpoint == .tcp(host: "db.internal", port: 6543))
+        #expect(configuration.databaseURL.username == "app")
+        #expect(configuration.databaseURL.password == "s@cret")
+        #expect(configuration.databaseURL.database == "catalog")
+        #expect(configuration.databaseURL.tls == .prefer)
+        #expect(configuration.catalogCacheControl == ServiceConfiguration.defaultCacheControl)
+    }
+
+    @Test func valuesAndFlagOverrides() throws {
+        let configuration = try load(["PORT": "9000", "HOST": "0.0.0.0", "LOG_LEVEL": "DEBUG", "PUBLIC_BASE_URL": "https://cdn.example.com/stickers/"], overrides: ["PORT": "9100"])
+        #expect(configuration.port == 9100)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.publicBaseURL == "https://cdn.example.com/stickers")
+    }
+
+    @Test func unixSocketURL() throws {
+        let url = try DatabaseURL("postgres://postgres@/catalog?host=/tmp/pg&sslmode=disable")
+        #expect(url.endpoint == .unixSocket(path: "/tmp/pg/.s.PGSQL.5432"))
+        #expect(url.tls == .disable)
+    }
+
+    @Test(arguments: [
+        ("DATABASE_URL", nil as String?, ConfigurationError.missing("DATABASE_URL")),
+        ("ADMIN_TOKEN", nil, .missing("ADMIN_TOKEN")),
+        ("GATEWAY_TOKEN", "short", .invalid("GATEWAY_TOKEN", "must be at least 16 characters")),
+        ("PORT", "70000", .invalid("PORT", "must be a number from 1 to 65535, not 70000")),
+        ("PORT", "http", .invalid("PORT", "must be a number from 1 to 65535, not http")),
+        ("LOG_LEVEL", "loud", .invalid("LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical")),
+        ("PUBLIC_BASE_URL", "ftp://x", .invalid("PUBLIC_BASE_URL", "must be an http(s) origin with an optional path, e.g. https://cdn.example.com")),
+        ("DATABASE_URL", "mysql://x/y", .invalid("DATABASE_URL", "scheme must be postgres:// or postgresql://, not mysql://")),
+        ("DATABASE_URL", "postgres://host:5432/", .invalid("DATABASE_URL", "must name a database, as in postgres://host:5432/catalog")),
+        ("DATABASE_URL", "postgres://h/db?sslmode=maybe", .invalid("DATABASE_URL", "sslmode must be disable, prefer or require, not maybe")),
+    ])
+    func badValuesNameTheirVariable(name: String, value: String?, expected: ConfigurationError) {
+        #expect(throws: expected) { try load([name: value]) }
+        #expect(expected.description.contains(name))
+    }
+
+    @Test func migrateNeedsOnlyTheDatabase() throws {
+        let configuration = try load(["ADMIN_TOKEN": nil, "GATEWAY_TOKEN": nil, "OPENIM_WEBHOOK_SECRET": nil], requirement: .database)
+        #expect(configuration.databaseURL.database == "catalog")
+    }
+
+    @Test func errorsNeverEchoThePassword() {
+        #expect(throws: ConfigurationError.self) { try load(["DATABASE_URL": "postgres://u:hunter2hunter2@h:99999/db"]) }
+        do {
+            _ = try load(["DATABASE_URL": "postgres://u:hunter2hunter2@h:99999/db"])
+        } catch {
+            #expect(!error.description.contains("hunter2"))
+        }
+    }
+}

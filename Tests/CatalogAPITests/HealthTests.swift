@@ -1,0 +1,65 @@
+import CatalogAPI
+import CatalogStore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import OpenIMContent
+import Testing
+
+@Suite("Health, readiness, metrics and problem+json")
+struct HealthTests {
+    @Test func healthzReadyzAndMetrics() async throws {
+        try await TestService.run { client, _ in
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(health.status == .ok)
+            #expect(health.text == #"{"status":"ok"}"#)
+
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            let readyJSON = try JSONParser.parse(ready.text)
+            #expect(readyJSON["status"] == .string("ready"))
+            #expect(readyJSON["database"] == .string("up"))
+
+            _ = try await client.execute(uri: "/v1/catalog", method: .get)
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            #expect(metrics.text.contains("catalog_db_pool_max_connections 8"))
+            #expect(metrics.text.contains("catalog_db_operations_in_flight"))
+            #expect(metrics.text.contains(#"http_route="/v1/catalog""#))
+            #expect(metrics.text.contains("hb_requests"))
+        }
+    }
+
+    @Test func readyzIsUnavailableWithoutTheDatabase() async throws {
+        // Nothing listens on port 1: the pool cannot connect and no snapshot can load.
+        let unreachable = try DatabaseURL("postgres://postgres@127.0.0.1:1/none")
+        let (app, _) = try await buildApplication(configuration: TestService.configuration(database: unreachable), logger: TestService.logger, runMigrations: false)
+        try await app.test(.router) { client in
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .serviceUnavailable)
+            let json = try JSONParser.parse(ready.text)
+            #expect(json["status"] == .string("unavailable"))
+            #expect(json["database"] == .string("unreachable"))
+            #expect(json["reason"] != nil)
+            let catalog = try await client.execute(uri: "/v1/catalog", method: .get)
+            #expect(catalog.status == .serviceUnavailable)
+            #expect(catalog.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    @Test func unknownRoutesAnswerProblemJSON() async throws {
+        try await TestService.run { client, _ in
+            let response = try await client.execute(uri: "/no/such/route", method: .get, headers: [.init("X-Request-Id")!: "trace-123"])
+            #expect(response.status == .notFound)
+            #expect(response.headers[.contentType] == "application/problem+json")
+            #expect(response.headers[.init("X-Request-Id")!] == "trace-123")
+            let json = try JSONParser.parse(response.text)
+            #expect(json["status"] == .integer(404))
+            #expect(json["title"] != nil)
+            #expect(json["type"] != nil)
+            let generated = try await client.execute(uri: "/healthz", method: .get, headers: [.init("X-Request-Id")!: "bad id with spaces"])
+            #expect(generated.headers[.init("X-Request-Id")!]?.count == 32)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import CatalogAPI
+import CatalogStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import Testing
+
+/// Test settings: tokens are fixed, the database is a fresh one per test on the server `scripts/test` started.
+enum TestService {
+    static let adminToken = "test-admin-token-0123456789"
+    static let gatewayToken = "test-gateway-token-0123456789"
+    static let webhookSecret = "test-webhook-secret-0123456789"
+    static let baseURL = "https://cdn.example.com"
+
+    static var logger: Logger {
+        var logger = Logger(label: "catalog-test")
+        logger.logLevel = ProcessInfo.processInfo.environment["CATALOG_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+        return logger
+    }
+
+    struct MissingDatabase: Error, CustomStringConvertible {
+        var description: String { "CATALOG_TEST_DATABASE_URL is not set: run the tests with scripts/test, which starts PostgreSQL" }
+    }
+
+    /// The server scripts/test started.
+    static func serverURL() throws -> DatabaseURL {
+        guard let text = ProcessInfo.processInfo.environment["CATALOG_TEST_DATABASE_URL"] else { throw MissingDatabase() }
+        return try DatabaseURL(text)
+    }
+
+    /// Creates an empty database and returns its URL.
+    static func freshDatabase(on server: DatabaseURL? = nil) async throws -> DatabaseURL {
+        let server = try server ?? serverURL()
+        let name = "catalog_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let connection = try await PostgresConnection.connect(configuration: server.connectionConfiguration(), id: 1, logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        try await connection.close()
+        return server.with(database: name)
+    }
+
+    static func configuration(database: DatabaseURL, poll: Duration = .seconds(5)) -> ServiceConfiguration {
+        ServiceConfiguration(
+            databaseURL: database, adminToken: adminToken, gatewayToken: gatewayToken, webhookSecret: webhookSecret,
+            publicBaseURL: baseURL, databasePoolSize: 8, catalogPollInterval: poll
+        )
+    }
+
+    /// Builds the service on a fresh database, waits until its snapshot is loaded and runs `body`.
+    static func run<Value: Sendable>(
+        database: DatabaseURL? = nil, poll: Duration = .seconds(5),
+        _ body: @Sendable (any TestClientProtocol, CatalogServiceComponents) async throws -> Value
+    ) async throws -> Value {
+        var url = database
+        if url == nil { url = try await freshDatabase() }
+        let databaseURL = url!
+        let (app, components) = try await buildApplication(configuration: configuration(database: databaseURL, poll: poll), logger: logger)
+        return try await app.test(.router) { client in
+            let loaded = await components.snapshots.waitForVersion(0)
+            #expect(loaded, "the catalog snapshot did not load")
+            return try await body(client, components)
+        }
+    }
+
+    /// Runs a query against `database` directly (to inspect or tamper with state).
+    static func query<Row: Sendable>(_ database: DatabaseURL, _ sql: String, as type: Row.Type) async throws -> [Row] where Row: PostgresDecodable {
+        let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 2, logger: logger)
+        defer { Task { try? await connection.close() } }
+        var rows: [Row] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Row.self) { rows.append(row) }
+        return rows
+    }
+
+    static func execute(_ database: DatabaseURL, _ sql: String) async throws {
+        let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 3, logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        try await connection.close()
+    }
+
+    /// Counts that must not move when a write is refused.
+    struct StateCounts: Equatable {
+        var version: Int64
+        var packs: Int64
+        var stickers: Int64
+        var assets: Int64
+        var changes: Int64
+        var audit: Int64
+    }
+
+    static func counts(_ database: DatabaseURL) async throws -> StateCounts {
+        func count(_ table: String) async throws -> Int64 { try await query(database, "SELECT count(*) FROM \(table)", as: Int64.self)[0] }
+        return StateCounts(
+            version: try await query(database, "SELECT version FROM catalog_state", as: Int64.self)[0],
+            packs: try await count("sticker_packs"), stickers: try await count("stickers"), assets: try await count("assets"),
+            changes: try await count("catalog_changes"), audit: try await count("audit_log")
+        )
+    }
+}
+
+extension HTTPFields {
+    static func admin(_ extra: [HTTPField.Name: String] = [:]) -> HTTPFields {
+        var fields = HTTPFields()
+        fields[.authorization] = "Bearer \(TestService.adminToken)"
+        for (name, value) in extra { fields[name] = value }
+        return fields
+    }
+}
+
+extension TestResponse {
+    /// The body as text.
+    var text: String { String(buffer: body) }
+}
