@@ -139,9 +139,10 @@ public struct PostgresPackRepository: PackRepository {
             guard let text = Self.decodeCursor(cursor), let id = Int64(text) else { throw StoreError.invalid([FieldIssue(field: "cursor", message: "is not a cursor this service issued")]) }
             before = id
         }
+        let upperBound = before
         return try await database.connection { connection in
             let rows = try await connection.query(
-                "SELECT id, at, actor, action, entity, summary FROM audit_log WHERE id < \(before) ORDER BY id DESC LIMIT \(limit + 1)",
+                "SELECT id, at, actor, action, entity, summary FROM audit_log WHERE id < \(upperBound) ORDER BY id DESC LIMIT \(limit + 1)",
                 logger: logger
             )
             var entries: [AuditEntry] = []
