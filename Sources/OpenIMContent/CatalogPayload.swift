@@ -71,7 +71,10 @@ public enum CatalogPayload: Sendable, Equatable {
         let reader = try FieldReader(json, path: "data")
         let type = try reader.string("type")
         let version = try reader.integer("v")
-        guard ["sticker", "gif", "media"].contains(type) else { throw .unknownPayloadType(type) }
+        switch type {
+        case "sticker", "gif", "media": break
+        default: throw .unknownPayloadType(type)
+        }
         guard version == schemaVersion else { throw .unsupportedVersion(version) }
         let payload: CatalogPayload
         switch type {
@@ -86,26 +89,32 @@ public enum CatalogPayload: Sendable, Equatable {
 
 /// Shared field rules of the payload schema.
 enum PayloadRules {
+    // Checks work on UTF-8 bytes: they run on every encode and decode, and Character iteration is slow.
+
     static func identifier(_ value: String, field: String) throws(OpenIMContentError) {
-        if value.isEmpty { throw .invalidValue(field: field, reason: "must not be empty") }
-        if value.utf8.count > CatalogPayload.maximumIdentifierBytes {
-            throw .tooLarge(field: field, size: value.utf8.count, limit: CatalogPayload.maximumIdentifierBytes)
+        let utf8 = value.utf8
+        if utf8.isEmpty { throw .invalidValue(field: field, reason: "must not be empty") }
+        if utf8.count > CatalogPayload.maximumIdentifierBytes {
+            throw .tooLarge(field: field, size: utf8.count, limit: CatalogPayload.maximumIdentifierBytes)
         }
-        if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        // C0 controls and DEL are single bytes in UTF-8 and never part of a multi-byte sequence.
+        if utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             throw .invalidValue(field: field, reason: "must not contain control characters")
         }
     }
 
     static func url(_ value: String, field: String) throws(OpenIMContentError) {
-        if value.utf8.count > CatalogPayload.maximumURLBytes {
-            throw .tooLarge(field: field, size: value.utf8.count, limit: CatalogPayload.maximumURLBytes)
+        let utf8 = value.utf8
+        if utf8.count > CatalogPayload.maximumURLBytes {
+            throw .tooLarge(field: field, size: utf8.count, limit: CatalogPayload.maximumURLBytes)
         }
-        guard value.hasPrefix("https://") || value.hasPrefix("http://") else {
+        let schemeLength: Int
+        if utf8.starts(with: "https://".utf8) { schemeLength = 8 } else if utf8.starts(with: "http://".utf8) { schemeLength = 7 } else {
             throw .invalidValue(field: field, reason: "must be an absolute http(s) URL")
         }
-        let rest = value.drop(while: { $0 != "/" }).dropFirst(2)
-        if rest.isEmpty || rest.first == "/" { throw .invalidValue(field: field, reason: "must name a host") }
-        if value.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
+        let afterScheme = utf8.dropFirst(schemeLength)
+        if afterScheme.isEmpty || afterScheme.first == UInt8(ascii: "/") { throw .invalidValue(field: field, reason: "must name a host") }
+        if utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
             throw .invalidValue(field: field, reason: "must not contain spaces or control characters")
         }
     }
@@ -117,9 +126,14 @@ enum PayloadRules {
     }
 
     static func mime(_ value: String, field: String) throws(OpenIMContentError) {
-        let parts = value.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, value.utf8.count <= 127,
-              value.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0.value != 0x7F }) else {
+        let utf8 = value.utf8
+        var slashes = 0
+        var slashIndex = -1
+        for (index, byte) in utf8.enumerated() {
+            guard byte > 0x20, byte < 0x7F else { throw .invalidValue(field: field, reason: "must be a MIME type such as image/webp") }
+            if byte == UInt8(ascii: "/") { slashes += 1; slashIndex = index }
+        }
+        guard slashes == 1, slashIndex > 0, slashIndex < utf8.count - 1, utf8.count <= 127 else {
             throw .invalidValue(field: field, reason: "must be a MIME type such as image/webp")
         }
     }
