@@ -81,6 +81,8 @@ public struct JSONParser {
         mutating func parseObject(depth: Int) throws(OpenIMContentError) -> JSONValue {
             index += 1
             var members: [(key: String, value: JSONValue)] = []
+            // Our payloads have about ten members: one allocation instead of five growth steps.
+            members.reserveCapacity(16)
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -173,8 +175,15 @@ public struct JSONParser {
                 if byte < 0x20 { throw error("control character in string") }
                 index += 1
             }
-            var scalars: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            var scalars: [UInt8] = []
+            scalars.reserveCapacity(bytes.count - start)
+            scalars.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
             while index < bytes.count {
+                // Copy the run up to the next quote, backslash or control byte in one go.
+                let runStart = index
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 { index += 1 }
+                if index > runStart { scalars.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                guard index < bytes.count else { break }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
@@ -182,11 +191,6 @@ public struct JSONParser {
                     return string
                 }
                 if byte < 0x20 { throw error("control character in string") }
-                if byte != UInt8(ascii: "\\") {
-                    scalars.append(byte)
-                    index += 1
-                    continue
-                }
                 index += 1
                 guard index < bytes.count else { break }
                 let escape = bytes[index]
