@@ -55,17 +55,19 @@ extension PostgresPackRepository {
         return version
     }
 
+    /// Records each new asset's facts and hands its bytes to the asset storage, inside the write's transaction.
     func insertAssets(_ blobs: [AssetBlob], on connection: PostgresConnection) async throws {
         for blob in blobs {
             let d = blob.descriptor
             try await connection.query(
                 """
-                INSERT INTO assets (sha256, mime, byte_size, width, height, animated, frame_count, bytes)
-                VALUES (\(d.sha256), \(d.mime), \(d.byteSize), \(d.width), \(d.height), \(d.animated), \(d.frameCount), \(ByteBuffer(bytes: blob.bytes)))
+                INSERT INTO assets (sha256, mime, byte_size, width, height, animated, frame_count)
+                VALUES (\(d.sha256), \(d.mime), \(d.byteSize), \(d.width), \(d.height), \(d.animated), \(d.frameCount))
                 ON CONFLICT (sha256) DO NOTHING
                 """,
                 logger: logger
             )
+            try await storage.save(blob, in: connection, logger: logger)
         }
     }
 

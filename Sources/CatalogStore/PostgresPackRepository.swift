@@ -7,10 +7,13 @@ import PostgresNIO
 /// `PackRepository` on PostgreSQL.
 public struct PostgresPackRepository: PackRepository {
     let database: CatalogDatabase
+    let storage: any AssetStorage
     var logger: Logger { database.logger }
 
-    public init(database: CatalogDatabase) {
+    /// Assets' bytes go to `storage`; PostgreSQL itself by default.
+    public init(database: CatalogDatabase, storage: any AssetStorage = PostgresAssetStorage()) {
         self.database = database
+        self.storage = storage
     }
 
     // MARK: Reads
@@ -93,17 +96,9 @@ public struct PostgresPackRepository: PackRepository {
     }
 
     public func asset(sha256: String) async throws -> (AssetDescriptor, [UInt8])? {
-        try await database.connection { connection in
-            let rows = try await connection.query(
-                "SELECT mime, byte_size, width, height, frame_count, bytes FROM assets WHERE sha256 = \(sha256)",
-                logger: logger
-            )
-            for try await (mime, size, width, height, frames, bytes) in rows.decode((String, Int, Int, Int, Int, ByteBuffer).self) {
-                let descriptor = AssetDescriptor(sha256: sha256, mime: mime, byteSize: size, width: width, height: height, frameCount: frames)
-                return (descriptor, Array(bytes.readableBytesView))
-            }
-            return nil
-        }
+        guard let descriptor = try await storedAssets([sha256])[sha256] else { return nil }
+        guard let bytes = try await storage.load(sha256: sha256, database: database) else { return nil }
+        return (descriptor, bytes)
     }
 
     public func packs(after cursor: String?, limit: Int) async throws -> Page<StoredPack> {

@@ -8,7 +8,8 @@ CREATE TABLE assets (
     height      integer NOT NULL CHECK (height > 0),
     animated    boolean NOT NULL,
     frame_count integer NOT NULL CHECK (frame_count > 0),
-    bytes       bytea NOT NULL,
+    -- NULL when the bytes live in an object store (see AssetStorage); PostgresAssetStorage fills it.
+    bytes       bytea,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
