@@ -32,7 +32,7 @@ for run in $(seq 1 20); do
     printf '{"id":"%s","title":{"en":"Bench"},"publisher":"bench","tray":"tray.png","status":"draft","stickers":[%s]}' "$id" "$stickers" > "$WORK/manifest.json"
     args=(-F "manifest=@$WORK/manifest.json;type=application/json" -F "tray.png=@$WORK/tray.png")
     for n in $(seq 0 29); do args+=(-F "s$n.webp=@$WORK/s$n.webp"); done
-    t=$(curl -sS -H "Expect:" -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $ADMIN_TOKEN" "${args[@]}" "$BASE/v1/admin/packs")
+    t=$(curl -sS -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $ADMIN_TOKEN" "${args[@]}" "$BASE/v1/admin/packs")
     code=${t%% *}
     [ "$code" = 201 ] || { echo "upload $run answered $code" >&2; exit 1; }
     times+=("${t##* }")
