@@ -17,8 +17,11 @@ public struct JSONWriter: Sendable {
 
     /// Writes an object; `body` writes its members with `ObjectWriter` in ascending key order.
     public mutating func object(_ body: (inout ObjectWriter) -> Void) {
-        var members = ObjectWriter(writer: self)
-        self.bytes = []
+        // Move the buffer into the object writer rather than share it: a shared buffer would be copied on the
+        // first append (one allocation and copy per nested object).
+        var taken = JSONWriter(capacity: 0)
+        swap(&taken, &self)
+        var members = ObjectWriter(writer: consume taken)
         body(&members)
         self = members.finish()
     }

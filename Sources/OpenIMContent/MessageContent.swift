@@ -36,7 +36,12 @@ public enum MessageContent: Sendable, Equatable {
 
     /// The content as compact JSON bytes with sorted keys.
     public var jsonBytes: [UInt8] {
-        var writer = JSONWriter()
+        var capacity = 512
+        if case .custom(let elem) = self {
+            // `data` is JSON inside a string: its quotes gain a backslash each.
+            capacity = 64 + elem.data.utf8.count * 5 / 4 + elem.description.utf8.count + elem.extension.utf8.count * 5 / 4
+        }
+        var writer = JSONWriter(capacity: capacity)
         write(to: &writer)
         return writer.bytes
     }
