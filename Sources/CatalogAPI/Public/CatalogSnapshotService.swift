@@ -32,10 +32,18 @@ final class CatalogSnapshotService: Service {
         let version = try await repository.catalogVersion()
         store.isDatabaseReachable = true
         if let current = store.current, current.version >= version { return }
+        let loadStart = ContinuousClock.now
         let content = try await repository.catalogContent()
+        let buildStart = ContinuousClock.now
         let snapshot = CatalogSnapshot(content: content, publicBaseURL: publicBaseURL)
+        let built = ContinuousClock.now
         store.replace(with: snapshot)
-        logger.info("catalog snapshot built", metadata: ["catalog.version": .stringConvertible(snapshot.version), "packs": .stringConvertible(snapshot.packs.count)])
+        logger.info("catalog snapshot built", metadata: [
+            "catalog.version": .stringConvertible(snapshot.version), "packs": .stringConvertible(snapshot.packs.count),
+            "stickers": .stringConvertible(snapshot.stickers.count), "bytes": .stringConvertible(snapshot.catalog.identity.readableBytes),
+            "load.ms": .stringConvertible((buildStart - loadStart).components.attoseconds / 1_000_000_000_000_000 + (buildStart - loadStart).components.seconds * 1000),
+            "build.ms": .stringConvertible((built - buildStart).components.attoseconds / 1_000_000_000_000_000 + (built - buildStart).components.seconds * 1000),
+        ])
     }
 
     func run() async throws {
