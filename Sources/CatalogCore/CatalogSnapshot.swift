@@ -73,16 +73,13 @@ public struct CatalogSnapshot: Sendable {
         var writer = JSONWriter(capacity: 1024 + published.count * 4096)
         writer.object { object in
             object.member("generatedAt", ISO8601.format(seconds))
-            object.member("packs") { array in
-                array.raw("[".utf8)
-                for (index, pack) in published.enumerated() {
-                    if index > 0 { array.raw(",".utf8) }
+            object.member("packs") { packs in
+                packs.array(published) { array, pack in
                     var packWriter = JSONWriter(capacity: 4096)
                     Self.write(pack: pack, baseURL: publicBaseURL, to: &packWriter)
                     packBodies[pack.id] = PreparedRepresentation(bytes: packWriter.bytes)
                     array.raw(packWriter.bytes)
                 }
-                array.raw("]".utf8)
             }
             object.member("version", content.version)
         }
@@ -110,26 +107,16 @@ public struct CatalogSnapshot: Sendable {
         "\(baseURL)/v1/assets/\(asset.sha256).\(asset.fileExtension)"
     }
 
-    static func write(localized: [String: String], to writer: inout JSONWriter) {
-        writer.object { object in
-            for key in localized.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                object.member(key, localized[key]!)
-            }
-        }
-    }
-
     /// Writes a pack as clients see it (keys sorted).
     public static func write(pack: StoredPack, baseURL: String, to writer: inout JSONWriter) {
         writer.object { object in
             object.member("animated", pack.animated)
-            object.member("description") { write(localized: pack.description, to: &$0) }
+            object.member("description") { $0.stringObject(pack.description) }
             object.member("id", pack.id)
             object.member("publisher", pack.publisher)
             object.member("revision", pack.revision)
-            object.member("stickers") { array in
-                array.raw("[".utf8)
-                for (index, sticker) in pack.stickers.enumerated() {
-                    if index > 0 { array.raw(",".utf8) }
+            object.member("stickers") { stickers in
+                stickers.array(pack.stickers) { array, sticker in
                     array.object { item in
                         item.member("animated", sticker.asset.animated)
                         item.member("emojis", sticker.emojis)
@@ -142,10 +129,9 @@ public struct CatalogSnapshot: Sendable {
                         item.member("width", sticker.asset.width)
                     }
                 }
-                array.raw("]".utf8)
             }
             object.member("tags", pack.tags)
-            object.member("title") { write(localized: pack.title, to: &$0) }
+            object.member("title") { $0.stringObject(pack.title) }
             object.member("trayUrl", assetURL(pack.tray, baseURL: baseURL))
         }
     }

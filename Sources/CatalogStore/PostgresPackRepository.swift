@@ -36,9 +36,7 @@ public struct PostgresPackRepository: PackRepository {
 
     static func localizedJSON(_ texts: [String: String]) -> String {
         var writer = JSONWriter()
-        writer.object { object in
-            for key in texts.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { object.member(key, texts[key]!) }
-        }
+        writer.stringObject(texts)
         return writer.string
     }
 

@@ -74,6 +74,25 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: json)
     }
 
+    /// Writes an array, letting `body` write each element.
+    public mutating func array<Elements: Sequence>(_ elements: Elements, _ body: (inout JSONWriter, Elements.Element) -> Void) {
+        bytes.append(UInt8(ascii: "["))
+        var first = true
+        for element in elements {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            body(&self, element)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes a string-to-string object (localized texts) with its keys sorted.
+    public mutating func stringObject(_ values: [String: String]) {
+        object { object in
+            for key in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { object.member(key, values[key]!) }
+        }
+    }
+
     /// Writes an array of strings.
     public mutating func strings(_ values: [String]) {
         bytes.append(UInt8(ascii: "["))

@@ -133,13 +133,8 @@ struct AdminPackController {
         let page = try await repository.packs(after: request.uri.queryParameters.get("cursor"), limit: try Self.limit(request))
         var writer = JSONWriter(capacity: 4096)
         writer.object { object in
-            object.member("items") { array in
-                array.raw("[".utf8)
-                for (index, pack) in page.items.enumerated() {
-                    if index > 0 { array.raw(",".utf8) }
-                    PackDocument.write(pack, baseURL: publicBaseURL, catalogVersion: nil, to: &array)
-                }
-                array.raw("]".utf8)
+            object.member("items") { items in
+                items.array(page.items) { array, pack in PackDocument.write(pack, baseURL: publicBaseURL, catalogVersion: nil, to: &array) }
             }
             object.member("nextCursor", page.nextCursor)
         }
@@ -150,10 +145,8 @@ struct AdminPackController {
         let page = try await repository.audit(after: request.uri.queryParameters.get("cursor"), limit: try Self.limit(request))
         var writer = JSONWriter(capacity: 4096)
         writer.object { object in
-            object.member("items") { array in
-                array.raw("[".utf8)
-                for (index, entry) in page.items.enumerated() {
-                    if index > 0 { array.raw(",".utf8) }
+            object.member("items") { items in
+                items.array(page.items) { array, entry in
                     array.object { item in
                         item.member("action", entry.action)
                         item.member("actor", entry.actor)
@@ -163,7 +156,6 @@ struct AdminPackController {
                         item.member("summary", entry.summary)
                     }
                 }
-                array.raw("]".utf8)
             }
             object.member("nextCursor", page.nextCursor)
         }

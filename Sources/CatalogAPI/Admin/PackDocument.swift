@@ -11,16 +11,14 @@ enum PackDocument {
             object.member("animated", pack.animated)
             object.member("catalogVersion", catalogVersion)
             object.member("createdAt", ISO8601.format(pack.createdAt))
-            object.member("description") { localized(pack.description, to: &$0) }
+            object.member("description") { $0.stringObject(pack.description) }
             object.member("id", pack.id)
             object.member("position", pack.position)
             object.member("publisher", pack.publisher)
             object.member("revision", pack.revision)
             object.member("status", pack.status.rawValue)
-            object.member("stickers") { array in
-                array.raw("[".utf8)
-                for (index, sticker) in pack.stickers.enumerated() {
-                    if index > 0 { array.raw(",".utf8) }
+            object.member("stickers") { stickers in
+                stickers.array(pack.stickers) { array, sticker in
                     array.object { item in
                         item.member("animated", sticker.asset.animated)
                         item.member("byteSize", sticker.asset.byteSize)
@@ -35,19 +33,12 @@ enum PackDocument {
                         item.member("width", sticker.asset.width)
                     }
                 }
-                array.raw("]".utf8)
             }
             object.member("tags", pack.tags)
-            object.member("title") { localized(pack.title, to: &$0) }
+            object.member("title") { $0.stringObject(pack.title) }
             object.member("traySha256", pack.tray.sha256)
             object.member("trayUrl", CatalogSnapshot.assetURL(pack.tray, baseURL: baseURL))
             object.member("updatedAt", ISO8601.format(pack.updatedAt))
-        }
-    }
-
-    static func localized(_ texts: [String: String], to writer: inout JSONWriter) {
-        writer.object { object in
-            for key in texts.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { object.member(key, texts[key]!) }
         }
     }
 

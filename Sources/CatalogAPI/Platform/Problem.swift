@@ -72,16 +72,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         writer.object { object in
             object.member("detail", detail)
             if !errors.isEmpty {
-                object.member("errors") { array in
-                    array.raw("[".utf8)
-                    for (index, issue) in errors.enumerated() {
-                        if index > 0 { array.raw(",".utf8) }
+                object.member("errors") { list in
+                    list.array(errors) { array, issue in
                         array.object { item in
                             item.member("field", issue.field)
                             item.member("message", issue.message)
                         }
                     }
-                    array.raw("]".utf8)
                 }
             }
             object.member("status", Int(status.code))
