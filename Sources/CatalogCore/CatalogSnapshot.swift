@@ -107,6 +107,23 @@ public struct CatalogSnapshot: Sendable {
         "\(baseURL)/v1/assets/\(asset.sha256).\(asset.fileExtension)"
     }
 
+    /// Writes a sticker (keys sorted); `storageFacts` adds what admins see: the hash and byte size.
+    public static func write(sticker: StoredSticker, baseURL: String, storageFacts: Bool, to writer: inout JSONWriter) {
+        writer.object { item in
+            item.member("animated", sticker.asset.animated)
+            if storageFacts { item.member("byteSize", sticker.asset.byteSize) }
+            item.member("emojis", sticker.emojis)
+            item.member("height", sticker.asset.height)
+            item.member("id", sticker.id)
+            item.member("keywords", sticker.keywords)
+            item.member("label", sticker.label)
+            item.member("mime", sticker.asset.mime)
+            if storageFacts { item.member("sha256", sticker.asset.sha256) }
+            item.member("url", assetURL(sticker.asset, baseURL: baseURL))
+            item.member("width", sticker.asset.width)
+        }
+    }
+
     /// Writes a pack as clients see it (keys sorted).
     public static func write(pack: StoredPack, baseURL: String, to writer: inout JSONWriter) {
         writer.object { object in
@@ -116,19 +133,7 @@ public struct CatalogSnapshot: Sendable {
             object.member("publisher", pack.publisher)
             object.member("revision", pack.revision)
             object.member("stickers") { stickers in
-                stickers.array(pack.stickers) { array, sticker in
-                    array.object { item in
-                        item.member("animated", sticker.asset.animated)
-                        item.member("emojis", sticker.emojis)
-                        item.member("height", sticker.asset.height)
-                        item.member("id", sticker.id)
-                        item.member("keywords", sticker.keywords)
-                        item.member("label", sticker.label)
-                        item.member("mime", sticker.asset.mime)
-                        item.member("url", assetURL(sticker.asset, baseURL: baseURL))
-                        item.member("width", sticker.asset.width)
-                    }
-                }
+                stickers.array(pack.stickers) { array, sticker in write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &array) }
             }
             object.member("tags", pack.tags)
             object.member("title") { $0.stringObject(pack.title) }

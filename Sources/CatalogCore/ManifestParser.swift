@@ -27,8 +27,8 @@ public enum ManifestParser {
         var issues = Issues()
         issues.rejectUnknown(members, allowed: packFields, ignored: packReadOnlyFields, path: "")
 
-        var id = issues.string(json, "id", path: "id")
-        if id == nil, let expectedId { id = expectedId }
+        // A PUT names the pack in its URL, so its manifest may leave `id` out.
+        let id = expectedId == nil ? issues.string(json, "id", path: "id") : (issues.optionalString(json, "id", path: "id") ?? expectedId)
         if let value = id, !Slug.isValid(value) { issues.add("id", Slug.rule) }
         if let expectedId, let value = id, value != expectedId { issues.add("id", "is \(value) but the URL names \(expectedId)") }
 

@@ -40,6 +40,11 @@ public enum PackAssembler {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Formats a file name's extension may stand for; an extension listed with none (svg, jpg, html) never fits.
+    static let formatsByExtension: [String: Set<ImageFormat>] = [
+        "png": [.png, .apng], "apng": [.apng, .png], "webp": [.webp], "gif": [.gif], "svg": [], "jpg": [], "jpeg": [], "html": [], "htm": [],
+    ]
+
     /// Inspects one image and checks the type its name or Content-Type declares.
     public static func inspect(_ file: UploadedFile) -> Result<(InspectedImage, String), FieldIssue> {
         let image: InspectedImage
@@ -58,8 +63,7 @@ public enum PackAssembler {
         let lowerName = file.name.lowercased()
         if let dot = lowerName.lastIndex(of: ".") {
             let ext = String(lowerName[lowerName.index(after: dot)...])
-            let known: [String: Set<ImageFormat>] = ["png": [.png, .apng], "apng": [.apng, .png], "webp": [.webp], "gif": [.gif], "svg": [], "jpg": [], "jpeg": [], "html": [], "htm": []]
-            if let formats = known[ext], !formats.contains(image.format) {
+            if let formats = formatsByExtension[ext], !formats.contains(image.format) {
                 return .failure(FieldIssue(field: file.name, message: "is named .\(ext) but its bytes are \(image.format.mime)"))
             }
         }
@@ -70,98 +74,131 @@ public enum PackAssembler {
     public static func assemble(
         manifest: PackManifest, files: [UploadedFile], storedAssets: [String: AssetDescriptor]
     ) throws(PackValidationError) -> AssembledPack {
-        var issues: [FieldIssue] = []
-        var filesByName: [String: UploadedFile] = [:]
-        for file in files {
-            if filesByName[file.name] != nil { issues.append(FieldIssue(field: file.name, message: "was uploaded twice")) }
-            filesByName[file.name] = file
-        }
-        var referenced = Set<String>()
-        var inspected: [String: AssetBlob] = [:]
-
-        func resolve(_ reference: AssetReference, field: String) -> AssetDescriptor? {
-            switch reference {
-            case .stored(let sha):
-                guard let descriptor = storedAssets[sha] else {
-                    issues.append(FieldIssue(field: field, message: "refers to asset \(sha), which is not stored"))
-                    return nil
-                }
-                return descriptor
-            case .file(let name):
-                referenced.insert(name)
-                if let blob = inspected[name] { return blob.descriptor }
-                guard let file = filesByName[name] else {
-                    issues.append(FieldIssue(field: field, message: "names file \(name), which was not uploaded"))
-                    return nil
-                }
-                switch inspect(file) {
-                case .failure(let issue):
-                    issues.append(issue)
-                    return nil
-                case .success(let (image, sha)):
-                    let descriptor = AssetDescriptor(
-                        sha256: sha, mime: image.format.mime, byteSize: file.bytes.count, width: image.width, height: image.height,
-                        frameCount: image.frameCount
-                    )
-                    inspected[name] = AssetBlob(descriptor: descriptor, bytes: file.bytes)
-                    return descriptor
-                }
-            }
-        }
-
-        func name(of reference: AssetReference) -> String {
-            switch reference {
-            case .file(let name): return name
-            case .stored(let sha): return sha
-            }
-        }
-
-        let tray = resolve(manifest.tray, field: "tray")
-        if let tray {
-            let field = name(of: manifest.tray)
-            if !(CatalogLimits.minimumTraySide...CatalogLimits.maximumTraySide).contains(tray.width)
-                || !(CatalogLimits.minimumTraySide...CatalogLimits.maximumTraySide).contains(tray.height) {
-                issues.append(FieldIssue(field: field, message: "tray icon is \(tray.width)×\(tray.height); each side must be \(CatalogLimits.minimumTraySide)–\(CatalogLimits.maximumTraySide) px"))
-            }
-            if tray.byteSize > CatalogLimits.maximumTrayBytes {
-                issues.append(FieldIssue(field: field, message: "tray icon is \(tray.byteSize) bytes, more than \(CatalogLimits.maximumTrayBytes)"))
-            }
-        }
-
+        var resolver = AssetResolver(files: files, storedAssets: storedAssets)
+        let tray = resolver.resolve(manifest.tray, field: "tray")
+        if let tray { resolver.checkTray(tray, field: manifest.tray.name) }
         var stickers: [StoredSticker] = []
         for (index, sticker) in manifest.stickers.enumerated() {
-            guard let asset = resolve(sticker.asset, field: "stickers[\(index)].file") else { continue }
-            let field = name(of: sticker.asset)
-            let maxSide = CatalogLimits.maximumStickerSide, minSide = CatalogLimits.minimumStickerSide
-            if asset.width > maxSide || asset.height > maxSide || asset.width < minSide || asset.height < minSide {
-                issues.append(FieldIssue(field: field, message: "is \(asset.width)×\(asset.height); each side must be \(minSide)–\(maxSide) px"))
-            }
-            let limit = asset.animated ? CatalogLimits.maximumAnimatedStickerBytes : CatalogLimits.maximumStaticStickerBytes
-            if asset.byteSize > limit {
-                issues.append(FieldIssue(field: field, message: "is \(asset.byteSize) bytes, more than the \(limit)-byte limit for \(asset.animated ? "animated" : "static") stickers"))
-            }
-            if let declared = manifest.animated, declared != asset.animated {
-                issues.append(FieldIssue(field: field, message: declared ? "is static but the pack is marked animated" : "is animated but the pack is marked static"))
-            }
-            stickers.append(StoredSticker(id: sticker.id, asset: asset, emojis: sticker.emojis, keywords: sticker.keywords, label: sticker.label))
+            if let stored = resolver.sticker(sticker, field: "stickers[\(index)].file", packAnimated: manifest.animated) { stickers.append(stored) }
         }
         // WhatsApp's rule: a pack is all static or all animated, so clients can treat it one way.
         if manifest.animated == nil, Set(stickers.map(\.asset.animated)).count > 1 {
-            issues.append(FieldIssue(field: "stickers", message: "mix static and animated images; a pack is all one or the other"))
+            resolver.issues.append(FieldIssue(field: "stickers", message: "mix static and animated images; a pack is all one or the other"))
         }
-        for file in files where !referenced.contains(file.name) {
-            issues.append(FieldIssue(field: file.name, message: "is not referenced by the manifest"))
-        }
-        if !issues.isEmpty { throw PackValidationError(.invalid, issues) }
-
-        var seen = Set<String>()
-        var newAssets: [AssetBlob] = []
-        for blob in inspected.values.sorted(by: { $0.descriptor.sha256 < $1.descriptor.sha256 }) where seen.insert(blob.descriptor.sha256).inserted {
-            newAssets.append(blob)
-        }
+        let newAssets = try resolver.finish()
         return AssembledPack(
             manifest: manifest, tray: tray!, stickers: stickers, newAssets: newAssets,
             animated: manifest.animated ?? (stickers.first?.asset.animated ?? false)
         )
+    }
+
+    /// Validates one sticker added to an existing pack (checked against `packAnimated` when given); returns it with
+    /// its image to insert (nil when it refers to a stored asset).
+    public static func assembleSticker(
+        _ manifest: StickerManifest, files: [UploadedFile], storedAssets: [String: AssetDescriptor], packAnimated: Bool?
+    ) throws(PackValidationError) -> (sticker: StoredSticker, newAsset: AssetBlob?) {
+        var resolver = AssetResolver(files: files, storedAssets: storedAssets)
+        let sticker = resolver.sticker(manifest, field: "sticker.file", packAnimated: packAnimated)
+        let newAssets = try resolver.finish()
+        return (sticker!, newAssets.first)
+    }
+}
+
+extension AssetReference {
+    /// The file name or hash, for error messages.
+    var name: String {
+        switch self {
+        case .file(let name): return name
+        case .stored(let sha): return sha
+        }
+    }
+}
+
+/// Resolves the images an upload refers to — uploaded files, inspected once each, or stored assets — and collects
+/// every problem on the way.
+struct AssetResolver {
+    var issues: [FieldIssue] = []
+    let files: [UploadedFile]
+    let storedAssets: [String: AssetDescriptor]
+    var filesByName: [String: UploadedFile] = [:]
+    var referenced = Set<String>()
+    var inspected: [String: AssetBlob] = [:]
+
+    init(files: [UploadedFile], storedAssets: [String: AssetDescriptor]) {
+        self.files = files
+        self.storedAssets = storedAssets
+        for file in files {
+            if filesByName[file.name] != nil { issues.append(FieldIssue(field: file.name, message: "was uploaded twice")) }
+            filesByName[file.name] = file
+        }
+    }
+
+    mutating func resolve(_ reference: AssetReference, field: String) -> AssetDescriptor? {
+        switch reference {
+        case .stored(let sha):
+            guard let descriptor = storedAssets[sha] else {
+                issues.append(FieldIssue(field: field, message: "refers to asset \(sha), which is not stored"))
+                return nil
+            }
+            return descriptor
+        case .file(let name):
+            referenced.insert(name)
+            if let blob = inspected[name] { return blob.descriptor }
+            guard let file = filesByName[name] else {
+                issues.append(FieldIssue(field: field, message: "names file \(name), which was not uploaded"))
+                return nil
+            }
+            switch PackAssembler.inspect(file) {
+            case .failure(let issue):
+                issues.append(issue)
+                return nil
+            case .success(let (image, sha)):
+                let descriptor = AssetDescriptor(
+                    sha256: sha, mime: image.format.mime, byteSize: file.bytes.count, width: image.width, height: image.height,
+                    frameCount: image.frameCount
+                )
+                inspected[name] = AssetBlob(descriptor: descriptor, bytes: file.bytes)
+                return descriptor
+            }
+        }
+    }
+
+    mutating func checkTray(_ tray: AssetDescriptor, field: String) {
+        let sides = CatalogLimits.minimumTraySide...CatalogLimits.maximumTraySide
+        if !sides.contains(tray.width) || !sides.contains(tray.height) {
+            issues.append(FieldIssue(field: field, message: "tray icon is \(tray.width)×\(tray.height); each side must be \(sides.lowerBound)–\(sides.upperBound) px"))
+        }
+        if tray.byteSize > CatalogLimits.maximumTrayBytes {
+            issues.append(FieldIssue(field: field, message: "tray icon is \(tray.byteSize) bytes, more than \(CatalogLimits.maximumTrayBytes)"))
+        }
+    }
+
+    /// Resolves a sticker's image and checks its size, bytes and agreement with the pack's animation.
+    mutating func sticker(_ sticker: StickerManifest, field: String, packAnimated: Bool?) -> StoredSticker? {
+        guard let asset = resolve(sticker.asset, field: field) else { return nil }
+        let name = sticker.asset.name
+        let sides = CatalogLimits.minimumStickerSide...CatalogLimits.maximumStickerSide
+        if !sides.contains(asset.width) || !sides.contains(asset.height) {
+            issues.append(FieldIssue(field: name, message: "is \(asset.width)×\(asset.height); each side must be \(sides.lowerBound)–\(sides.upperBound) px"))
+        }
+        let limit = asset.animated ? CatalogLimits.maximumAnimatedStickerBytes : CatalogLimits.maximumStaticStickerBytes
+        if asset.byteSize > limit {
+            issues.append(FieldIssue(field: name, message: "is \(asset.byteSize) bytes, more than the \(limit)-byte limit for \(asset.animated ? "animated" : "static") stickers"))
+        }
+        if let packAnimated, packAnimated != asset.animated {
+            issues.append(FieldIssue(field: name, message: packAnimated ? "is static but the pack is marked animated" : "is animated but the pack is marked static"))
+        }
+        return StoredSticker(id: sticker.id, asset: asset, emojis: sticker.emojis, keywords: sticker.keywords, label: sticker.label)
+    }
+
+    /// Refuses files nothing refers to, throws the collected issues, or returns the new images (each once).
+    mutating func finish() throws(PackValidationError) -> [AssetBlob] {
+        for file in files where !referenced.contains(file.name) {
+            issues.append(FieldIssue(field: file.name, message: "is not referenced by the manifest"))
+        }
+        if !issues.isEmpty { throw PackValidationError(.invalid, issues) }
+        // Two names can hold the same bytes: keep one blob per hash, in a stable order.
+        var seen = Set<String>()
+        return inspected.values.sorted { $0.descriptor.sha256 < $1.descriptor.sha256 }.filter { seen.insert($0.descriptor.sha256).inserted }
     }
 }

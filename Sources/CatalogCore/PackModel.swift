@@ -111,7 +111,7 @@ public struct PackManifest: Sendable, Equatable {
     public var tray: AssetReference
     public var status: PackStatus
     public var position: Int?
-    /// When given, every image must agree; when absent the pack is animated if any sticker is.
+    /// When given, every image must agree; when absent the images must all agree with each other (no mixing).
     public var animated: Bool?
     public var tags: [String]
     public var stickers: [StickerManifest]

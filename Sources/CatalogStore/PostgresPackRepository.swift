@@ -65,13 +65,7 @@ public struct PostgresPackRepository: PackRepository {
         var found: PackRow?
         for try await row in rows.decode(PackRow.self) { found = row }
         guard let found else { return nil }
-        var stickers: [StoredSticker] = []
-        let stickerRows = try await connection.query(
-            "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 WHERE s.pack_id = \(id) ORDER BY s.position",
-            logger: logger
-        )
-        for try await row in stickerRows.decode(StickerRow.self) { stickers.append(Self.sticker(row)) }
-        return Self.pack(found, stickers: stickers)
+        return Self.pack(found, stickers: try await stickersByPack(ids: [id], on: connection)[id] ?? [])
     }
 
     public func pack(id: String) async throws -> StoredPack? {
@@ -102,28 +96,43 @@ public struct PostgresPackRepository: PackRepository {
     public func packs(after cursor: String?, limit: Int) async throws -> Page<StoredPack> {
         let (afterPosition, afterId) = try Self.decodePackCursor(cursor)
         return try await database.transaction { connection in
-            var ids: [String] = []
-            let rows = try await connection.query(
+            // Two queries per page (packs, then their stickers), not two per pack.
+            var rows: [PackRow] = []
+            let packRows = try await connection.query(
                 """
-                SELECT id, position FROM sticker_packs
-                WHERE (position, id) > (\(afterPosition), \(afterId))
-                ORDER BY position, id LIMIT \(limit + 1)
+                SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256
+                WHERE (p.position, p.id) > (\(afterPosition), \(afterId))
+                ORDER BY p.position, p.id LIMIT \(limit + 1)
                 """,
                 logger: logger
             )
-            var positions: [String: Int] = [:]
-            for try await (id, position) in rows.decode((String, Int).self) {
-                ids.append(id)
-                positions[id] = position
-            }
-            let more = ids.count > limit
-            var packs: [StoredPack] = []
-            for id in ids.prefix(limit) {
-                if let pack = try await loadPack(id: id, on: connection) { packs.append(pack) }
-            }
+            for try await row in packRows.decode(PackRow.self) { rows.append(row) }
+            let more = rows.count > limit
+            let page = Array(rows.prefix(limit))
+            let stickers = try await stickersByPack(ids: page.map(\.0), on: connection)
+            let packs = page.map { Self.pack($0, stickers: stickers[$0.0] ?? []) }
             let next = more ? packs.last.map { Self.encodeCursor("\($0.position)~\($0.id)") } : nil
             return Page(items: packs, nextCursor: next)
         }
+    }
+
+    /// Stickers in display order, grouped by pack: of the packs `ids`, or of every pack when nil.
+    func stickersByPack(ids: [String]?, on connection: PostgresConnection) async throws -> [String: [StoredSticker]] {
+        let rows: PostgresRowSequence
+        if let ids {
+            rows = try await connection.query(
+                "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 WHERE s.pack_id = ANY(\(ids)) ORDER BY s.pack_id, s.position",
+                logger: logger
+            )
+        } else {
+            rows = try await connection.query(
+                "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 ORDER BY s.pack_id, s.position",
+                logger: logger
+            )
+        }
+        var stickers: [String: [StoredSticker]] = [:]
+        for try await row in rows.decode(StickerRow.self) { stickers[row.1, default: []].append(Self.sticker(row)) }
+        return stickers
     }
 
     public func audit(after cursor: String?, limit: Int) async throws -> Page<AuditEntry> {
@@ -158,12 +167,7 @@ public struct PostgresPackRepository: PackRepository {
                 version = v
                 changedAt = at
             }
-            var stickersByPack: [String: [StoredSticker]] = [:]
-            let stickerRows = try await connection.query(
-                "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 ORDER BY s.pack_id, s.position",
-                logger: logger
-            )
-            for try await row in stickerRows.decode(StickerRow.self) { stickersByPack[row.1, default: []].append(Self.sticker(row)) }
+            let stickersByPack = try await stickersByPack(ids: nil, on: connection)
             var packs: [StoredPack] = []
             let packRows = try await connection.query(
                 "SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256 ORDER BY p.position, p.id",

@@ -23,19 +23,12 @@ public struct SendMsgRequest: Sendable, Equatable {
         content: MessageContent, senderNickname: String? = nil, senderFaceURL: String? = nil,
         pushDescription: String? = nil, text: FallbackText = .english, ex: String = ""
     ) throws(OpenIMContentError) {
-        self.sendID = sendID
-        if sessionType.addressesGroup {
-            self.groupID = conversationID
-        } else {
-            self.recvID = conversationID
-        }
+        self.init(
+            sendID: sendID, recvID: sessionType.addressesGroup ? nil : conversationID, groupID: sessionType.addressesGroup ? conversationID : nil,
+            senderPlatformID: senderPlatformID, content: content, sessionType: sessionType
+        )
         self.senderNickname = senderNickname
         self.senderFaceURL = senderFaceURL
-        self.senderPlatformID = senderPlatformID
-        self.content = content
-        self.sessionType = sessionType
-        self.isOnlineOnly = false
-        self.notOfflinePush = false
         let title = (senderNickname?.isEmpty == false ? senderNickname : nil) ?? text.newMessage
         let description: String
         switch content {
@@ -50,6 +43,19 @@ public struct SendMsgRequest: Sendable, Equatable {
         self.offlinePushInfo = OfflinePushInfo(title: title, desc: description)
         self.ex = ex
         try validate()
+    }
+
+    /// A body as received, checked only by `validate()`.
+    init(sendID: String, recvID: String?, groupID: String?, senderPlatformID: Int32, content: MessageContent, sessionType: SessionType) {
+        self.sendID = sendID
+        self.recvID = recvID
+        self.groupID = groupID
+        self.senderPlatformID = senderPlatformID
+        self.content = content
+        self.sessionType = sessionType
+        self.isOnlineOnly = false
+        self.notOfflinePush = false
+        self.ex = ""
     }
 
     /// Checks the rules OpenIM applies (`internal/api/msg.go`, `custom_validator.go`, `pkg/apistruct/msg.go`).
@@ -111,14 +117,11 @@ public struct SendMsgRequest: Sendable, Equatable {
             throw .notSendableViaREST(contentType: Int32(contentTypeCode))
         }
         let content = try MessageContent(contentType: contentType.rawValue, json: contentValue)
-        var request = try SendMsgRequest(
-            sendID: sendID, conversationID: "placeholder", sessionType: .single,
+        let request = SendMsgRequest(
+            sendID: sendID, recvID: try reader.optionalString("recvID"), groupID: try reader.optionalString("groupID"),
             senderPlatformID: Int32(try reader.optionalInteger("senderPlatformID", in: 0...Int64(Int32.max)) ?? 0),
-            content: content
+            content: content, sessionType: sessionType
         )
-        request.sessionType = sessionType
-        request.recvID = try reader.optionalString("recvID")
-        request.groupID = try reader.optionalString("groupID")
         try request.validate()
     }
 }

@@ -151,7 +151,8 @@ struct CatalogTests {
         let database = try await TestService.freshDatabase()
         try await TestService.run(database: database) { first, firstComponents in
             _ = try await Self.publish(first, firstComponents, id: "shared")
-            try await TestService.run(database: database) { second, secondComponents in
+            // Replica B re-checks the version only once a minute, so only LISTEN/NOTIFY can bring it the write below.
+            try await TestService.run(database: database, poll: .seconds(60)) { second, secondComponents in
                 // Replica B loads the same version and answers byte-identical bodies with identical tags.
                 let firstCatalog = try await first.execute(uri: "/v1/catalog", method: .get)
                 #expect(await secondComponents.snapshots.waitForVersion(firstCatalog.catalogVersion ?? 0))
@@ -160,12 +161,10 @@ struct CatalogTests {
                 #expect(firstCatalog.headers[.eTag] == secondCatalog.headers[.eTag])
                 #expect(firstCatalog.headers[.lastModified] == secondCatalog.headers[.lastModified])
 
-                // A write through A reaches B within a second (LISTEN/NOTIFY, not the 5 s poll).
-                let start = ContinuousClock.now
+                // A write through A reaches B through the notification (the poll is a minute away).
                 let write = try await PackUploads.create(first, id: "fresh", offset: 30)
                 let version = try #require(write.catalogVersion)
-                #expect(await secondComponents.snapshots.waitForVersion(version, timeout: .seconds(1)))
-                #expect(ContinuousClock.now - start < .seconds(2))
+                #expect(await secondComponents.snapshots.waitForVersion(version, timeout: .seconds(20)))
                 let fromB = try await second.execute(uri: "/v1/catalog/packs/fresh", method: .get)
                 #expect(fromB.status == .ok)
                 #expect(await firstComponents.snapshots.waitForVersion(version))

@@ -87,9 +87,13 @@ struct ManifestParserTests {
         #expect(throws: PackValidationError(.conflict, [FieldIssue(field: "stickers", message: "sticker id cat-wave appears more than once")])) { try parse(text) }
     }
 
-    @Test func urlIdMustMatch() {
-        #expect(issues(Self.valid.replacingOccurrences(of: "x", with: "x")).isEmpty)
-        #expect(throws: PackValidationError.self) { try parse(Self.valid, expectedId: "dogs") }
+    @Test func urlIdMustMatch() throws {
+        #expect(try parse(Self.valid, expectedId: "cats").id == "cats")
+        #expect(throws: PackValidationError(.invalid, [FieldIssue(field: "id", message: "is cats but the URL names dogs")])) {
+            try parse(Self.valid, expectedId: "dogs")
+        }
+        // Without an id the URL's id is used.
+        #expect(try parse(Self.valid.replacingOccurrences(of: #""id":"cats","#, with: ""), expectedId: "cats").id == "cats")
     }
 
     @Test func malformedJSONIsMalformed() {

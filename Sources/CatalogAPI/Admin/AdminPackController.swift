@@ -203,16 +203,8 @@ struct AdminPackController {
         let manifest = try ManifestParser.parseSticker(upload.manifest)
         var stored: [String: AssetDescriptor] = [:]
         if case .stored(let sha) = manifest.asset { stored = try await repository.storedAssets([sha]) }
-        // Reuse the pack assembler's rules with a one-sticker pack whose tray is that sticker's image.
-        guard let existing = try await repository.pack(id: id) else { throw Problem.notFound("Pack \(id) does not exist.") }
-        stored[existing.tray.sha256] = existing.tray
-        let probe = PackManifest(
-            id: id, title: ["und": "probe"], description: [:], publisher: "probe", tray: .stored(sha256: existing.tray.sha256),
-            status: .draft, position: nil, animated: existing.animated, tags: [], stickers: [manifest]
-        )
-        let assembled = try PackAssembler.assemble(manifest: probe, files: upload.files, storedAssets: stored)
-        let sticker = assembled.stickers[0]
-        let blob = assembled.newAssets.first { $0.descriptor.sha256 == sticker.asset.sha256 }
+        // Animation against the pack is checked by the repository, under the pack's row lock.
+        let (sticker, blob) = try PackAssembler.assembleSticker(manifest, files: upload.files, storedAssets: stored, packAnimated: nil)
         return respond(try await repository.addSticker(packId: id, sticker, newAsset: blob, ifMatch: ifMatch(request), actor: actor))
     }
 }

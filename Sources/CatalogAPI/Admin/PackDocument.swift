@@ -19,19 +19,7 @@ enum PackDocument {
             object.member("status", pack.status.rawValue)
             object.member("stickers") { stickers in
                 stickers.array(pack.stickers) { array, sticker in
-                    array.object { item in
-                        item.member("animated", sticker.asset.animated)
-                        item.member("byteSize", sticker.asset.byteSize)
-                        item.member("emojis", sticker.emojis)
-                        item.member("height", sticker.asset.height)
-                        item.member("id", sticker.id)
-                        item.member("keywords", sticker.keywords)
-                        item.member("label", sticker.label)
-                        item.member("mime", sticker.asset.mime)
-                        item.member("sha256", sticker.asset.sha256)
-                        item.member("url", CatalogSnapshot.assetURL(sticker.asset, baseURL: baseURL))
-                        item.member("width", sticker.asset.width)
-                    }
+                    CatalogSnapshot.write(sticker: sticker, baseURL: baseURL, storageFacts: true, to: &array)
                 }
             }
             object.member("tags", pack.tags)

@@ -176,23 +176,21 @@ enum UploadReader {
     }
 
     static func zip(_ bytes: [UInt8], manifestName: String) throws -> Upload {
-        let opened = Result { () throws(ZipError) in try ZipArchive(bytes: bytes) }
-        guard case .success(let archive) = opened else {
-            if case .failure(let error) = opened {
-                switch error {
-                case .tooLarge, .tooManyEntries: throw Problem.payloadTooLarge(limit: CatalogLimits.maximumZipInflatedBytes)
-                default: throw Problem.validation([FieldIssue(field: "zip", message: error.description)], detail: "The zip archive was refused before anything was inflated.")
-                }
-            }
-            throw Problem.badRequest("The zip archive could not be read.")
+        // Typed-throws results rather than do/catch: the compiler crashed on a typed catch here (Swift 6.3.1).
+        let archive: ZipArchive
+        switch Result(catching: { () throws(ZipError) in try ZipArchive(bytes: bytes) }) {
+        case .success(let opened): archive = opened
+        case .failure(.tooLarge), .failure(.tooManyEntries): throw Problem.payloadTooLarge(limit: CatalogLimits.maximumZipInflatedBytes)
+        case .failure(let error):
+            throw Problem.validation([FieldIssue(field: "zip", message: error.description)], detail: "The zip archive was refused before anything was inflated.")
         }
         var manifest: [UInt8]?
         var files: [UploadedFile] = []
         for entry in archive.entries {
-            let inflated = Result { () throws(ZipError) in try archive.contents(of: entry) }
-            guard case .success(let contents) = inflated else {
-                if case .failure(let error) = inflated { throw Problem.validation([FieldIssue(field: entry.name, message: error.description)]) }
-                continue
+            let contents: [UInt8]
+            switch Result(catching: { () throws(ZipError) in try archive.contents(of: entry) }) {
+            case .success(let inflated): contents = inflated
+            case .failure(let error): throw Problem.validation([FieldIssue(field: entry.name, message: error.description)])
             }
             if entry.name == "\(manifestName).json" {
                 manifest = contents

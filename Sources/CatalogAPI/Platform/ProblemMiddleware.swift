@@ -58,13 +58,11 @@ struct RequestLoggingMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         var response = try await next(request, context)
         response.headers[.xRequestID] = id
-        let elapsed = ContinuousClock.now - start
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info("request", metadata: [
             "http.method": .string(request.method.rawValue),
             "http.route": .string(context.endpointPath ?? "unmatched"),
             "http.status": .stringConvertible(response.status.code),
-            "duration.ms": .string(String(format: "%.2f", milliseconds)),
+            "duration.ms": .string(String(format: "%.2f", (ContinuousClock.now - start).milliseconds)),
         ])
         return response
     }
@@ -99,4 +97,11 @@ extension HTTPField.Name {
     static let accessControlMaxAge = HTTPField.Name("Access-Control-Max-Age")!
     static let catalogVersion = HTTPField.Name("Catalog-Version")!
     static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
+}
+
+extension Duration {
+    /// The duration in milliseconds, for log lines.
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
 }

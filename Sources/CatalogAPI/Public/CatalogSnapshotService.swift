@@ -41,8 +41,8 @@ final class CatalogSnapshotService: Service {
         logger.info("catalog snapshot built", metadata: [
             "catalog.version": .stringConvertible(snapshot.version), "packs": .stringConvertible(snapshot.packs.count),
             "stickers": .stringConvertible(snapshot.stickers.count), "bytes": .stringConvertible(snapshot.catalog.identity.readableBytes),
-            "load.ms": .stringConvertible((buildStart - loadStart).components.attoseconds / 1_000_000_000_000_000 + (buildStart - loadStart).components.seconds * 1000),
-            "build.ms": .stringConvertible((built - buildStart).components.attoseconds / 1_000_000_000_000_000 + (built - buildStart).components.seconds * 1000),
+            "load.ms": .stringConvertible(Int((buildStart - loadStart).milliseconds)),
+            "build.ms": .stringConvertible(Int((built - buildStart).milliseconds)),
         ])
     }
 
