@@ -9,6 +9,7 @@ import ServiceLifecycle
 public struct CatalogServiceComponents: Sendable {
     public let database: CatalogDatabase
     public let packs: any PackRepository
+    public let media: any MediaRepository
     public let snapshots: CatalogSnapshotStore
     public let configuration: ServiceConfiguration
 }
@@ -26,7 +27,9 @@ public func buildApplication(
         repository: packs, store: snapshots, databaseURL: configuration.databaseURL, publicBaseURL: configuration.publicBaseURL,
         pollInterval: configuration.catalogPollInterval, logger: logger
     )
-    let components = CatalogServiceComponents(database: database, packs: packs, snapshots: snapshots, configuration: configuration)
+    let components = CatalogServiceComponents(
+        database: database, packs: packs, media: PostgresMediaRepository(database: database), snapshots: snapshots, configuration: configuration
+    )
     let router = buildRouter(components: components)
     var app = Application(
         router: router,
@@ -56,9 +59,18 @@ func buildRouter(components: CatalogServiceComponents) -> Router<AppRequestConte
     let responder = RepresentationResponder(cacheControl: configuration.catalogCacheControl)
     CatalogController(snapshots: components.snapshots, repository: components.packs, responder: responder).addRoutes(to: router)
     AssetController(repository: components.packs).addRoutes(to: router)
+    let gifConfig = GIFConfigController(snapshots: components.snapshots, repository: components.packs, responder: responder)
+    gifConfig.addPublicRoutes(to: router)
+    let media = MediaController(repository: components.media, storageOrigin: configuration.storageOrigin)
+
+    let gateway = router.group("/v1")
+        .add(middleware: BearerAuthenticator(audience: "gateway", token: configuration.gatewayToken, otherTokens: [configuration.adminToken]))
+    media.addGatewayRoutes(to: gateway)
 
     let admin = router.group("/v1/admin")
         .add(middleware: BearerAuthenticator(audience: "admin", token: configuration.adminToken, otherTokens: [configuration.gatewayToken]))
     AdminPackController(repository: components.packs, publicBaseURL: configuration.publicBaseURL).addRoutes(to: admin)
+    gifConfig.addAdminRoutes(to: admin)
+    media.addAdminRoutes(to: admin)
     return router
 }

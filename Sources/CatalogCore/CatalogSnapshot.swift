@@ -10,11 +10,16 @@ public struct CatalogContent: Sendable, Equatable {
     public var changedAt: Date
     /// All packs, every status, in display order.
     public var packs: [StoredPack]
+    public var gif: StoredGIFConfiguration
+    /// The published "popular" list: sticker ids, most sent first (see `catalog_popular`).
+    public var popular: [String]
 
-    public init(version: Int64, changedAt: Date, packs: [StoredPack]) {
+    public init(version: Int64, changedAt: Date, packs: [StoredPack], gif: StoredGIFConfiguration = .initial, popular: [String] = []) {
         self.version = version
         self.changedAt = changedAt
         self.packs = packs
+        self.gif = gif
+        self.popular = popular
     }
 }
 
@@ -59,6 +64,9 @@ public struct CatalogSnapshot: Sendable {
     public let stickers: [String: ResolvedSticker]
     /// Stickers of draft and archived packs by id, with the pack's status: resolvable as "gone", not "unknown".
     public let withdrawnStickers: [String: PackStatus]
+    /// The GIF configuration in force at this version, and its public document.
+    public let gifConfiguration: GIFConfiguration
+    public let gifDocument: PreparedRepresentation
 
     /// Builds the snapshot of `content`; asset URLs start with `publicBaseURL`.
     public init(content: CatalogContent, publicBaseURL: String) {
@@ -70,9 +78,18 @@ public struct CatalogSnapshot: Sendable {
         var packBodies: [String: PreparedRepresentation] = [:]
         var stickers: [String: ResolvedSticker] = [:]
         var withdrawn: [String: PackStatus] = [:]
+        let publishedStickerIds = Set(published.flatMap { $0.stickers.map(\.id) })
         var writer = JSONWriter(capacity: 1024 + published.count * 4096)
         writer.object { object in
             object.member("generatedAt", ISO8601.format(seconds))
+            object.member("gif") { gif in
+                gif.object { summary in
+                    summary.member("configUrl", "\(publicBaseURL)/v1/gif-config")
+                    summary.member("enabled", content.gif.configuration.isActive)
+                    summary.member("provider", content.gif.configuration.provider.rawValue)
+                    summary.member("revision", content.gif.revision)
+                }
+            }
             object.member("packs") { packs in
                 packs.array(published) { array, pack in
                     var packWriter = JSONWriter(capacity: 4096)
@@ -81,6 +98,7 @@ public struct CatalogSnapshot: Sendable {
                     array.raw(packWriter.bytes)
                 }
             }
+            object.member("popular", content.popular.filter { publishedStickerIds.contains($0) })
             object.member("version", content.version)
         }
         for pack in content.packs {
@@ -100,6 +118,8 @@ public struct CatalogSnapshot: Sendable {
         packs = packBodies
         self.stickers = stickers
         withdrawnStickers = withdrawn
+        gifConfiguration = content.gif.configuration
+        gifDocument = PreparedRepresentation(bytes: content.gif.publicBytes)
     }
 
     /// The public URL of an asset: content-addressed, so it never changes meaning and caches forever.
@@ -149,6 +169,25 @@ public enum ISO8601 {
         let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
         return "\(c.year ?? 1970)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute)):\(two(c.second))Z"
+    }
+
+    /// `2026-11-25`: the UTC day of `date`.
+    public static func day(_ date: Date) -> String {
+        String(format(date).prefix(10))
+    }
+
+    /// Parses `YYYY-MM-DD` as 00:00 UTC that day; nil for anything else, including days a month lacks.
+    public static func parseDay(_ text: String) -> Date? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              year >= 1970, (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var components = DateComponents()
+        components.year = year
+        components.month = month
+        components.day = day
+        guard let date = Calendar.utc.date(from: components), Calendar.utc.component(.day, from: date) == day else { return nil }
+        return date
     }
 
     /// Parses `format`'s output (and fractional seconds or offsets, via Foundation).

@@ -68,4 +68,7 @@ public protocol PackRepository: Sendable {
     func catalogContent() async throws -> CatalogContent
     func catalogVersion() async throws -> Int64
     func changes(since version: Int64) async throws -> ChangesAnswer
+    func gifConfiguration() async throws -> StoredGIFConfiguration
+    /// Replaces the GIF configuration (a catalog change like any pack write).
+    func updateGIFConfiguration(_ update: GIFConfigurationUpdate, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredGIFConfiguration>
 }

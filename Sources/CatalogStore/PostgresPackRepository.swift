@@ -174,7 +174,12 @@ public struct PostgresPackRepository: PackRepository {
                 logger: logger
             )
             for try await row in packRows.decode(PackRow.self) { packs.append(Self.pack(row, stickers: stickersByPack[row.0] ?? [])) }
-            return CatalogContent(version: version, changedAt: changedAt, packs: packs)
+            let gif = try await loadGIFConfiguration(on: connection)
+            var popular: [String] = []
+            for try await id in try await connection.query("SELECT sticker_id FROM catalog_popular ORDER BY position", logger: logger).decode(String.self) {
+                popular.append(id)
+            }
+            return CatalogContent(version: version, changedAt: changedAt, packs: packs, gif: gif, popular: popular)
         }
     }
 

@@ -19,6 +19,8 @@ public struct ServiceConfiguration: Sendable {
     public var databasePoolSize: Int
     /// How often each replica re-reads the catalog version, healing missed notifications.
     public var catalogPollInterval: Duration
+    /// OpenIM's object-storage origin (e.g. `http://minio:10005`): media URLs may use it even without https.
+    public var storageOrigin: String?
 
     /// The shortest token accepted: 16 characters (about 96 bits when random).
     public static let minimumSecretLength = 16
@@ -28,7 +30,7 @@ public struct ServiceConfiguration: Sendable {
         databaseURL: DatabaseURL, host: String = "127.0.0.1", port: Int = 8080, adminToken: String, gatewayToken: String,
         webhookSecret: String, publicBaseURL: String? = nil, logLevel: Logger.Level = .info,
         catalogCacheControl: String = ServiceConfiguration.defaultCacheControl, databasePoolSize: Int = 20,
-        catalogPollInterval: Duration = .seconds(5)
+        catalogPollInterval: Duration = .seconds(5), storageOrigin: String? = nil
     ) {
         self.databaseURL = databaseURL
         self.host = host
@@ -41,6 +43,7 @@ public struct ServiceConfiguration: Sendable {
         self.catalogCacheControl = catalogCacheControl
         self.databasePoolSize = databasePoolSize
         self.catalogPollInterval = catalogPollInterval
+        self.storageOrigin = storageOrigin
     }
 
     /// Which settings a command needs.
@@ -74,6 +77,18 @@ public struct ServiceConfiguration: Sendable {
             return text
         }
 
+        /// An http(s) origin with an optional path, without trailing slashes.
+        func origin(_ name: String, example: String) throws(ConfigurationError) -> String? {
+            guard let text = value(name) else { return nil }
+            var trimmed = text
+            while trimmed.hasSuffix("/") { trimmed.removeLast() }
+            guard let components = URLComponents(string: trimmed), ["http", "https"].contains(components.scheme ?? ""),
+                  let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil, components.user == nil else {
+                throw .invalid(name, "must be an http(s) origin with an optional path, e.g. \(example)")
+            }
+            return trimmed
+        }
+
         let databaseText = try required("DATABASE_URL")
         let databaseURL: DatabaseURL
         do {
@@ -88,16 +103,7 @@ public struct ServiceConfiguration: Sendable {
             guard let parsed = Int(text), (1...65535).contains(parsed) else { throw .invalid("PORT", "must be a number from 1 to 65535, not \(text)") }
             port = parsed
         }
-        var publicBaseURL = "http://\(host):\(port)"
-        if let text = value("PUBLIC_BASE_URL") {
-            var trimmed = text
-            while trimmed.hasSuffix("/") { trimmed.removeLast() }
-            guard let components = URLComponents(string: trimmed), ["http", "https"].contains(components.scheme ?? ""),
-                  let urlHost = components.host, !urlHost.isEmpty, components.query == nil, components.fragment == nil else {
-                throw .invalid("PUBLIC_BASE_URL", "must be an http(s) origin with an optional path, e.g. https://cdn.example.com")
-            }
-            publicBaseURL = trimmed
-        }
+        let publicBaseURL = try origin("PUBLIC_BASE_URL", example: "https://cdn.example.com") ?? "http://\(host):\(port)"
         var logLevel = Logger.Level.info
         if let text = value("LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
@@ -117,10 +123,12 @@ public struct ServiceConfiguration: Sendable {
             }
             cacheControl = text
         }
+        let storageOrigin = try origin("OPENIM_STORAGE_ORIGIN", example: "http://minio:10005")
         return ServiceConfiguration(
             databaseURL: databaseURL, host: host, port: port, adminToken: try secret("ADMIN_TOKEN"),
             gatewayToken: try secret("GATEWAY_TOKEN"), webhookSecret: try secret("OPENIM_WEBHOOK_SECRET"),
-            publicBaseURL: publicBaseURL, logLevel: logLevel, catalogCacheControl: cacheControl, databasePoolSize: poolSize
+            publicBaseURL: publicBaseURL, logLevel: logLevel, catalogCacheControl: cacheControl, databasePoolSize: poolSize,
+            storageOrigin: storageOrigin
         )
     }
 }

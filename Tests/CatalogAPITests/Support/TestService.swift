@@ -73,6 +73,17 @@ enum TestService {
         return rows
     }
 
+    /// The plan PostgreSQL chooses for `query`, one line per node.
+    static func explain(_ database: DatabaseURL, _ query: PostgresQuery) async throws -> String {
+        let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 4, logger: logger)
+        defer { Task { try? await connection.close() } }
+        var explain = query
+        explain.sql = "EXPLAIN " + query.sql
+        var lines: [String] = []
+        for try await line in try await connection.query(explain, logger: logger).decode(String.self) { lines.append(line) }
+        return lines.joined(separator: "\n")
+    }
+
     static func execute(_ database: DatabaseURL, _ sql: String) async throws {
         let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 3, logger: logger)
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)

@@ -1,0 +1,46 @@
+import CatalogCore
+import CatalogStore
+import HTTPTypes
+import Hummingbird
+import OpenIMContent
+
+/// The GIF configuration: public (from the snapshot, cached like the catalog) and admin (read and replace).
+struct GIFConfigController {
+    let snapshots: CatalogSnapshotStore
+    let repository: any PackRepository
+    let responder: RepresentationResponder
+
+    func addPublicRoutes(to router: Router<AppRequestContext>) {
+        router.get("/v1/gif-config") { request, _ in try self.publicDocument(request) }
+        router.head("/v1/gif-config") { request, _ in try self.publicDocument(request) }
+        router.on("/v1/gif-config", method: .options) { _, _ in CatalogController.preflight() }
+    }
+
+    func addAdminRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("/gif-config") { _, _ in try await self.adminDocument() }
+        group.put("/gif-config") { request, _ in try await self.replace(request) }
+    }
+
+    func publicDocument(_ request: Request) throws -> Response {
+        guard let snapshot = snapshots.current else { throw Problem.unavailable("The catalog is loading; retry shortly.") }
+        return responder.respond(to: request, representation: snapshot.gifDocument, lastModified: nil, catalogVersion: snapshot.version)
+    }
+
+    func adminDocument() async throws -> Response {
+        let stored = try await repository.gifConfiguration()
+        var headers = HTTPFields()
+        headers[.eTag] = stored.eTag
+        return JSONRequest.response(stored.adminBytes(catalogVersion: nil), headers: headers)
+    }
+
+    func replace(_ request: Request) async throws -> Response {
+        let body = try await JSONRequest.body(request, limit: GIFConfigurationParser.maximumDocumentBytes)
+        let update = try GIFConfigurationParser.parse(body)
+        let ifMatch = ConditionalRequest.matchedRevisions(ConditionalRequest.condition(.ifMatch, in: request.headers))
+        let result = try await repository.updateGIFConfiguration(update, ifMatch: ifMatch, actor: .admin)
+        var headers = HTTPFields()
+        headers[.eTag] = result.value.eTag
+        headers[.catalogVersion] = String(result.catalogVersion)
+        return JSONRequest.response(result.value.adminBytes(catalogVersion: result.catalogVersion), headers: headers)
+    }
+}
