@@ -10,6 +10,7 @@ public struct CatalogServiceComponents: Sendable {
     public let database: CatalogDatabase
     public let packs: any PackRepository
     public let media: any MediaRepository
+    public let usage: UsageRecorder
     public let snapshots: CatalogSnapshotStore
     public let configuration: ServiceConfiguration
 }
@@ -27,15 +28,20 @@ public func buildApplication(
         repository: packs, store: snapshots, databaseURL: configuration.databaseURL, publicBaseURL: configuration.publicBaseURL,
         pollInterval: configuration.catalogPollInterval, logger: logger
     )
+    let usage = UsageRecorder(repository: PostgresUsageRepository(database: database))
+    let usageService = UsageService(
+        recorder: usage, flushInterval: configuration.usageFlushInterval, popularInterval: configuration.popularRefreshInterval, logger: logger
+    )
     let components = CatalogServiceComponents(
-        database: database, packs: packs, media: PostgresMediaRepository(database: database), snapshots: snapshots, configuration: configuration
+        database: database, packs: packs, media: PostgresMediaRepository(database: database), usage: usage, snapshots: snapshots,
+        configuration: configuration
     )
     let router = buildRouter(components: components)
     var app = Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(30))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "catalog-service"),
-        services: [database.client, snapshotService],
+        services: [database.client, snapshotService, usageService],
         logger: logger
     )
     if runMigrations {
@@ -66,11 +72,17 @@ func buildRouter(components: CatalogServiceComponents) -> Router<AppRequestConte
     let gateway = router.group("/v1")
         .add(middleware: BearerAuthenticator(audience: "gateway", token: configuration.gatewayToken, otherTokens: [configuration.adminToken]))
     media.addGatewayRoutes(to: gateway)
+    ResolveController(resolver: ContentResolver(snapshots: components.snapshots, media: components.media)).addRoutes(to: gateway)
+    OpenIMWebhookController(
+        snapshots: components.snapshots, recorder: components.usage, secret: Array(configuration.webhookSecret.utf8),
+        storageOrigin: configuration.storageOrigin
+    ).addRoutes(to: router)
 
     let admin = router.group("/v1/admin")
         .add(middleware: BearerAuthenticator(audience: "admin", token: configuration.adminToken, otherTokens: [configuration.gatewayToken]))
     AdminPackController(repository: components.packs, publicBaseURL: configuration.publicBaseURL).addRoutes(to: admin)
     gifConfig.addAdminRoutes(to: admin)
     media.addAdminRoutes(to: admin)
+    UsageStatsController(repository: components.usage.repository, snapshots: components.snapshots).addRoutes(to: admin)
     return router
 }

@@ -64,6 +64,12 @@ public struct CatalogSnapshot: Sendable {
     public let stickers: [String: ResolvedSticker]
     /// Stickers of draft and archived packs by id, with the pack's status: resolvable as "gone", not "unknown".
     public let withdrawnStickers: [String: PackStatus]
+    /// Published stickers by their asset URL (a face message carries only the URL).
+    public let stickerIdsByAssetURL: [String: String]
+    /// Asset URLs used only by draft or archived packs.
+    public let withdrawnAssetURLs: Set<String>
+    /// Where this snapshot's asset URLs start: `{publicBaseURL}/v1/assets/`.
+    public let assetURLPrefix: String
     /// The GIF configuration in force at this version, and its public document.
     public let gifConfiguration: GIFConfiguration
     public let gifDocument: PreparedRepresentation
@@ -78,6 +84,8 @@ public struct CatalogSnapshot: Sendable {
         var packBodies: [String: PreparedRepresentation] = [:]
         var stickers: [String: ResolvedSticker] = [:]
         var withdrawn: [String: PackStatus] = [:]
+        var byAssetURL: [String: String] = [:]
+        var withdrawnURLs = Set<String>()
         let publishedStickerIds = Set(published.flatMap { $0.stickers.map(\.id) })
         var writer = JSONWriter(capacity: 1024 + published.count * 4096)
         writer.object { object in
@@ -103,17 +111,23 @@ public struct CatalogSnapshot: Sendable {
         }
         for pack in content.packs {
             for sticker in pack.stickers {
+                let url = Self.assetURL(sticker.asset, baseURL: publicBaseURL)
                 if pack.status == .published {
+                    if byAssetURL[url] == nil { byAssetURL[url] = sticker.id }
                     stickers[sticker.id] = ResolvedSticker(packId: pack.id, payload: StickerPayload(
-                        packId: pack.id, stickerId: sticker.id, url: Self.assetURL(sticker.asset, baseURL: publicBaseURL),
+                        packId: pack.id, stickerId: sticker.id, url: url,
                         mime: sticker.asset.mime, width: Int64(sticker.asset.width), height: Int64(sticker.asset.height),
                         animated: sticker.asset.animated, emoji: sticker.emojis.first
                     ))
                 } else {
                     withdrawn[sticker.id] = pack.status
+                    withdrawnURLs.insert(url)
                 }
             }
         }
+        stickerIdsByAssetURL = byAssetURL
+        withdrawnAssetURLs = withdrawnURLs.subtracting(byAssetURL.keys)
+        assetURLPrefix = "\(publicBaseURL)/v1/assets/"
         catalog = PreparedRepresentation(bytes: writer.bytes)
         packs = packBodies
         self.stickers = stickers

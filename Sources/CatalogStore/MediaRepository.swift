@@ -36,6 +36,8 @@ public protocol MediaRepository: Sendable {
     /// Registers a file; the same owner registering the same SHA-256 again gets the existing row (`created` false).
     func register(_ draft: MediaDraft) async throws -> (file: MediaFile, created: Bool)
     func media(id: UUID) async throws -> MediaFile?
+    /// The rows among `ids` that exist (deleted ones included), in one query.
+    func media(ids: [UUID]) async throws -> [UUID: MediaFile]
     /// Soft-deletes a file (deleting a deleted file changes nothing and returns it).
     func delete(id: UUID) async throws -> MediaFile
     /// Newest first, keyset-paginated on (created_at, id).
@@ -103,6 +105,18 @@ public struct PostgresMediaRepository: MediaRepository {
     public func media(id: UUID) async throws -> MediaFile? {
         try await database.connection { connection in
             try await first("SELECT \(unescaped: Self.columns) FROM media_files WHERE id = \(id)", on: connection)
+        }
+    }
+
+    public func media(ids: [UUID]) async throws -> [UUID: MediaFile] {
+        try await database.connection { connection in
+            var files: [UUID: MediaFile] = [:]
+            let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM media_files WHERE id = ANY(\(ids))", logger: logger)
+            for try await row in rows.decode(Row.self) {
+                let file = Self.file(row).0
+                files[file.id] = file
+            }
+            return files
         }
     }
 

@@ -69,6 +69,12 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// The problem's JSON bytes (sorted keys).
     public var jsonBytes: [UInt8] {
         var writer = JSONWriter(capacity: 256)
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Writes the problem object (sorted keys), e.g. as one failed item of a batch.
+    public func write(to writer: inout JSONWriter) {
         writer.object { object in
             object.member("detail", detail)
             if !errors.isEmpty {
@@ -85,7 +91,6 @@ public struct Problem: Error, HTTPResponseError, Sendable {
             object.member("title", title)
             object.member("type", type)
         }
-        return writer.bytes
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -19,6 +19,10 @@ public struct ServiceConfiguration: Sendable {
     public var databasePoolSize: Int
     /// How often each replica re-reads the catalog version, healing missed notifications.
     public var catalogPollInterval: Duration
+    /// How often buffered sticker/GIF usage is written to PostgreSQL.
+    public var usageFlushInterval: Duration
+    /// How often the catalog's popular list is recomputed from usage.
+    public var popularRefreshInterval: Duration
     /// OpenIM's object-storage origin (e.g. `http://minio:10005`): media URLs may use it even without https.
     public var storageOrigin: String?
 
@@ -30,7 +34,8 @@ public struct ServiceConfiguration: Sendable {
         databaseURL: DatabaseURL, host: String = "127.0.0.1", port: Int = 8080, adminToken: String, gatewayToken: String,
         webhookSecret: String, publicBaseURL: String? = nil, logLevel: Logger.Level = .info,
         catalogCacheControl: String = ServiceConfiguration.defaultCacheControl, databasePoolSize: Int = 20,
-        catalogPollInterval: Duration = .seconds(5), storageOrigin: String? = nil
+        catalogPollInterval: Duration = .seconds(5), storageOrigin: String? = nil,
+        usageFlushInterval: Duration = .seconds(1), popularRefreshInterval: Duration = .seconds(600)
     ) {
         self.databaseURL = databaseURL
         self.host = host
@@ -44,6 +49,8 @@ public struct ServiceConfiguration: Sendable {
         self.databasePoolSize = databasePoolSize
         self.catalogPollInterval = catalogPollInterval
         self.storageOrigin = storageOrigin
+        self.usageFlushInterval = usageFlushInterval
+        self.popularRefreshInterval = popularRefreshInterval
     }
 
     /// Which settings a command needs.
@@ -124,11 +131,16 @@ public struct ServiceConfiguration: Sendable {
             cacheControl = text
         }
         let storageOrigin = try origin("OPENIM_STORAGE_ORIGIN", example: "http://minio:10005")
+        var popularSeconds = 600
+        if let text = value("POPULAR_REFRESH_SECONDS") {
+            guard let parsed = Int(text), (10...86_400).contains(parsed) else { throw .invalid("POPULAR_REFRESH_SECONDS", "must be a number from 10 to 86400") }
+            popularSeconds = parsed
+        }
         return ServiceConfiguration(
             databaseURL: databaseURL, host: host, port: port, adminToken: try secret("ADMIN_TOKEN"),
             gatewayToken: try secret("GATEWAY_TOKEN"), webhookSecret: try secret("OPENIM_WEBHOOK_SECRET"),
             publicBaseURL: publicBaseURL, logLevel: logLevel, catalogCacheControl: cacheControl, databasePoolSize: poolSize,
-            storageOrigin: storageOrigin
+            storageOrigin: storageOrigin, popularRefreshInterval: .seconds(popularSeconds)
         )
     }
 }

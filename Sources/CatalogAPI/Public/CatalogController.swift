@@ -70,11 +70,13 @@ struct CatalogController {
             var packs: [String: String] = [:]
             var gifConfigChanged = false
             var orderChanged = false
+            var popularChanged = false
             for change in changes {
                 switch change.entityKind {
                 case "pack": packs[change.entityId] = change.operation
                 case "gif_config": gifConfigChanged = true
                 case "catalog": orderChanged = true
+                case "popular": popularChanged = true
                 default: break
                 }
             }
@@ -89,6 +91,7 @@ struct CatalogController {
                         members.member("upserted", packs.filter { $0.value == "upsert" }.keys.sorted())
                     }
                 }
+                object.member("popularChanged", popularChanged)
                 object.member("since", since)
             }
             var headers = HTTPFields()

@@ -1,0 +1,163 @@
+import CatalogCore
+import CatalogStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenIMContent
+
+/// The gateway's routes that turn references into OpenIM bodies: a batch of contents, or one whole `/msg/send_msg`
+/// body to forward untouched.
+struct ResolveController {
+    let resolver: ContentResolver
+
+    static let maximumItems = 100
+    static let maximumBodyBytes = 256 * 1024
+    static let resolveFields: Set<String> = ["items", "format", "locale"]
+    static let sendFields: Set<String> = [
+        "sendID", "recvID", "groupID", "sessionType", "senderPlatformID", "senderNickname", "senderFaceURL", "item", "format", "locale", "ex",
+    ]
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("/resolve") { request, _ in try await self.resolve(request) }
+        group.post("/openim/send-msg") { request, _ in try await self.sendMsg(request) }
+    }
+
+    /// Parses the body as a JSON object, refusing members outside `allowed`.
+    static func object(_ request: Request, allowed: Set<String>) async throws -> JSONValue {
+        let bytes = try await JSONRequest.body(request, limit: maximumBodyBytes)
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw Problem.badRequest("The body is not valid JSON: \(error)", errors: [FieldIssue(field: "body", message: "is not valid JSON")])
+        }
+        guard case .object(let members) = json else {
+            throw Problem.badRequest("The body must be a JSON object.", errors: [FieldIssue(field: "body", message: "must be an object")])
+        }
+        let unknown = members.filter { !allowed.contains($0.key) }.map { FieldIssue(field: $0.key, message: "is not a known field") }
+        if !unknown.isEmpty { throw Problem.validation(unknown) }
+        return json
+    }
+
+    static func format(_ json: JSONValue) throws -> ResolveFormat {
+        switch json["format"] {
+        case nil, .null?: return .custom
+        case .string(let name)? where ResolveFormat(rawValue: name) != nil: return ResolveFormat(rawValue: name)!
+        default:
+            throw Problem.validation([FieldIssue(field: "format", message: "must be one of \(ResolveFormat.allCases.map(\.rawValue).joined(separator: ", "))")])
+        }
+    }
+
+    static func text(_ json: JSONValue) throws -> FallbackText {
+        switch json["locale"] {
+        case nil, .null?: return .english
+        case .string(let locale)? where locale.utf8.count <= 35: return FallbackText.forLocale(locale)
+        default: throw Problem.validation([FieldIssue(field: "locale", message: "must be a locale tag such as en or zh-Hans")])
+        }
+    }
+
+    func resolve(_ request: Request) async throws -> Response {
+        let json = try await Self.object(request, allowed: Self.resolveFields)
+        let format = try Self.format(json)
+        let text = try Self.text(json)
+        guard case .array(let items)? = json["items"] else {
+            throw Problem.validation([FieldIssue(field: "items", message: "is required: an array of 1 to \(Self.maximumItems) items")])
+        }
+        guard (1...Self.maximumItems).contains(items.count) else {
+            throw Problem.validation([FieldIssue(field: "items", message: "must hold 1 to \(Self.maximumItems) items, not \(items.count)")])
+        }
+        let snapshot = try resolver.snapshot()
+        let paths = items.indices.map { "items[\($0)]" }
+        let references = zip(items, paths).map { ItemReference.parse($0, path: $1) }
+        let results = try await resolver.resolve(references, paths: paths, format: format, text: text, snapshot: snapshot)
+        var writer = JSONWriter(capacity: 256 + results.count * 1024)
+        writer.object { object in
+            object.member("catalogVersion", snapshot.version)
+            object.member("items") { list in
+                list.array(results) { array, result in
+                    array.object { item in
+                        switch result {
+                        case .success(let content):
+                            item.member("content") { content.write(to: &$0) }
+                            item.member("contentType", content.contentType.rawValue)
+                        case .failure(let problem):
+                            item.member("error") { problem.write(to: &$0) }
+                        }
+                    }
+                }
+            }
+        }
+        var headers = HTTPFields()
+        headers[.catalogVersion] = String(snapshot.version)
+        return JSONRequest.response(writer.bytes, headers: headers)
+    }
+
+    /// Builds a complete `/msg/send_msg` body for one item.
+    func sendMsg(_ request: Request) async throws -> Response {
+        let json = try await Self.object(request, allowed: Self.sendFields)
+        let format = try Self.format(json)
+        let text = try Self.text(json)
+        var issues: [FieldIssue] = []
+        func string(_ key: String, required: Bool, maxBytes: Int = 64) -> String? {
+            switch json[key] {
+            case .string(let value)? where (1...maxBytes).contains(value.utf8.count) && !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }): return value
+            case nil, .null?: if required { issues.append(FieldIssue(field: key, message: "is required")) }
+            default: issues.append(FieldIssue(field: key, message: "must be a string of 1 to \(maxBytes) bytes without control characters"))
+            }
+            return nil
+        }
+        let sendID = string("sendID", required: true)
+        let recvID = string("recvID", required: false)
+        let groupID = string("groupID", required: false)
+        let nickname = string("senderNickname", required: false, maxBytes: 255)
+        let faceURL = string("senderFaceURL", required: false, maxBytes: 2048)
+        let ex = string("ex", required: false, maxBytes: 4096)
+        var sessionType: SessionType?
+        switch json["sessionType"] {
+        case .integer(let code)?:
+            if let type = SessionType(rawValue: Int32(clamping: code)), type != .writeGroup { sessionType = type } else {
+                issues.append(FieldIssue(field: "sessionType", message: "must be 1 (single), 3 (group) or 4 (notification)"))
+            }
+        default: issues.append(FieldIssue(field: "sessionType", message: "is required: 1 (single), 3 (group) or 4 (notification)"))
+        }
+        var platform: Int32 = 0
+        switch json["senderPlatformID"] {
+        case .integer(let code)? where (1...10).contains(code): platform = Int32(code)
+        default: issues.append(FieldIssue(field: "senderPlatformID", message: "is required: OpenIM's platform id, 1 to 10"))
+        }
+        if let sessionType {
+            if sessionType == .group {
+                if groupID == nil { issues.append(FieldIssue(field: "groupID", message: "is required for a group session")) }
+                if json["recvID"] != nil { issues.append(FieldIssue(field: "recvID", message: "must be left out for a group session")) }
+            } else {
+                if recvID == nil { issues.append(FieldIssue(field: "recvID", message: "is required for a single or notification session")) }
+                if json["groupID"] != nil { issues.append(FieldIssue(field: "groupID", message: "must be left out for a single or notification session")) }
+            }
+        }
+        if format == .face {
+            issues.append(FieldIssue(field: "format", message: "face (115) cannot be sent through OpenIM's /msg/send_msg, which rejects content type 115; use custom or picture"))
+        }
+        guard let item = json["item"] else { throw Problem.validation(issues + [FieldIssue(field: "item", message: "is required")]) }
+        if !issues.isEmpty { throw Problem.validation(issues) }
+
+        let snapshot = try resolver.snapshot()
+        let reference = ItemReference.parse(item, path: "item")
+        let content: MessageContent
+        switch try await resolver.resolve([reference], paths: ["item"], format: format, text: text, snapshot: snapshot)[0] {
+        case .success(let resolved): content = resolved
+        case .failure(let problem): throw problem
+        }
+        let body: SendMsgRequest
+        do {
+            body = try SendMsgRequest(
+                sendID: sendID!, conversationID: (sessionType == .group ? groupID : recvID)!, sessionType: sessionType!, senderPlatformID: platform,
+                content: content, senderNickname: nickname, senderFaceURL: faceURL, text: text, ex: ex ?? ""
+            )
+        } catch {
+            throw Problem(.unprocessableContent, type: Problem.kind("not-sendable"), title: "OpenIM would refuse this message", detail: "\(error)")
+        }
+        var headers = HTTPFields()
+        headers[.catalogVersion] = String(snapshot.version)
+        return JSONRequest.response(body.jsonBytes, headers: headers)
+    }
+}

@@ -1,0 +1,98 @@
+import CatalogCore
+import CatalogStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OpenIMContent
+
+/// OpenIM's webhooks: `POST {url}/{command}` with the configured URL `…/v1/openim/callbacks/<secret>`.
+///
+/// Before-send callbacks are answered from the in-memory snapshot only, so they take microseconds and keep working
+/// while PostgreSQL is away (OpenIM fails the user's message when this endpoint is slow or down). The answer is
+/// always HTTP 200 with OpenIM's numeric JSON. A wrong secret is a 404, logged without its value.
+struct OpenIMWebhookController {
+    let snapshots: CatalogSnapshotStore
+    let recorder: UsageRecorder
+    let secret: [UInt8]
+    let storageOrigin: String?
+
+    enum Command: String {
+        case beforeSendSingle = "callbackBeforeSendSingleMsgCommand"
+        case beforeSendGroup = "callbackBeforeSendGroupMsgCommand"
+        case beforeModify = "callbackBeforeMsgModifyCommand"
+        case afterSendSingle = "callbackAfterSendSingleMsgCommand"
+        case afterSendGroup = "callbackAfterSendGroupMsgCommand"
+    }
+
+    static let route = "/v1/openim/callbacks/{secret}/{command}"
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post(RouterPath(Self.route)) { request, context in try await self.handle(request, context: context) }
+    }
+
+    func handle(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let presented = Array((context.parameters.get("secret") ?? "").utf8)
+        guard BearerAuthenticator.constantTimeEquals(presented, secret) else {
+            context.logger.warning("webhook called with a wrong secret", metadata: ["http.route": .string(Self.route)])
+            throw Problem.notFound("No route matches this method and path.")
+        }
+        let commandName = context.parameters.get("command") ?? ""
+        let answer = await self.answer(commandName: commandName, body: request.body, logger: context.logger)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.jsonBytes)))
+    }
+
+    /// The reply for one callback. Anything this service cannot judge is allowed: OpenIM blocks the user's message
+    /// on any answer it cannot parse, and content that is not ours is not ours to block.
+    func answer(commandName: String, body: RequestBody, logger: Logger) async -> CallbackResponse {
+        guard let command = Command(rawValue: commandName) else {
+            logger.info("webhook command not handled; allowed", metadata: ["openim.command": .string(String(commandName.prefix(64)))])
+            return .allow
+        }
+        let callback: CallbackRequest
+        do {
+            let bytes = try await UploadReader.collect(body, limit: CallbackRequest.maximumBodyBytes)
+            callback = try CallbackRequest(bytes: bytes)
+        } catch {
+            logger.warning("webhook body unreadable; allowed", metadata: ["openim.command": .string(commandName), "error": .string("\(error)")])
+            return .allow
+        }
+        guard let snapshot = snapshots.current else {
+            logger.warning("webhook before the catalog loaded; allowed", metadata: ["openim.command": .string(commandName)])
+            return .allow
+        }
+        switch command {
+        case .beforeSendSingle, .beforeSendGroup:
+            let verdict = MessagePolicy.evaluate(contentType: callback.contentType, content: callback.content, snapshot: snapshot, storageOrigin: storageOrigin)
+            if case .reject(let code, _, let detail) = verdict {
+                logger.info("message rejected", metadata: [
+                    "openim.command": .string(commandName), "openim.serverMsgID": .string(callback.serverMsgID),
+                    "reject.code": .stringConvertible(code), "reject.detail": .string(detail),
+                ])
+            }
+            return verdict.response
+        case .beforeModify:
+            if let content = MessagePolicy.refreshed(contentType: callback.contentType, content: callback.content, snapshot: snapshot) {
+                return .modify(content: content)
+            }
+            return .allow
+        case .afterSendSingle, .afterSendGroup:
+            let verdict = MessagePolicy.evaluate(contentType: callback.contentType, content: callback.content, snapshot: snapshot, storageOrigin: storageOrigin)
+            let key = callback.serverMsgID.isEmpty ? callback.clientMsgID : callback.serverMsgID
+            if case .allow(let usage?) = verdict, !key.isEmpty {
+                recorder.add(UsageEvent(messageKey: key, usage: usage, day: Self.day(sendTimeMilliseconds: callback.sendTime)))
+            }
+            return .allow
+        }
+    }
+
+    /// The UTC day of a send time in milliseconds (today when OpenIM sent none).
+    static func day(sendTimeMilliseconds: Int64) -> String {
+        let date = sendTimeMilliseconds > 0 ? Date(timeIntervalSince1970: Double(sendTimeMilliseconds) / 1000) : Date()
+        return ISO8601.day(date)
+    }
+}
