@@ -154,7 +154,7 @@ public struct PostgresUsageRepository: UsageRepository {
                 FROM sticker_usage u
                 JOIN stickers s ON s.id = u.sticker_id
                 JOIN sticker_packs p ON p.id = s.pack_id AND p.status = 'published'
-                WHERE u.day > (now() AT TIME ZONE 'UTC')::date - \(days)
+                WHERE u.day > (now() AT TIME ZONE 'UTC')::date - \(days)::int4
                 GROUP BY u.sticker_id ORDER BY total DESC, u.sticker_id LIMIT \(limit)
                 """,
                 logger: logger
