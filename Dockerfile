@@ -1,29 +1,37 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t catalog-service .
 # Run:   docker run -e DATABASE_URL=postgres://… -e ADMIN_TOKEN=… -e GATEWAY_TOKEN=… -e OPENIM_WEBHOOK_SECRET=… -p 8080:8080 catalog-service
+# (README has a compose file with PostgreSQL.) Checked by scripts/lint-dockerfile in scripts/test.
 
-FROM swift:6.2-bookworm AS build
+FROM swift:6.3-bookworm AS build
 WORKDIR /build
-RUN apt-get update && apt-get install -y --no-install-recommends zlib1g-dev libssl-dev && rm -rf /var/lib/apt/lists/*
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends zlib1g-dev libssl-dev \
+    && rm -rf /var/lib/apt/lists/*
+# Dependencies first, so a source change does not refetch them.
 COPY Package.swift ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --product catalog-service --static-swift-stdlib \
-    && mkdir /staging \
-    && cp "$(swift build -c release --show-bin-path)/catalog-service" /staging/ \
-    && cp -R "$(swift build -c release --show-bin-path)"/*.resources /staging/ 2>/dev/null || true
+RUN swift build -c release --product catalog-service --static-swift-stdlib
+# The binary and its resource bundles (the SQL migrations), without the build tree.
+RUN mkdir /staging \
+    && BIN="$(swift build -c release --show-bin-path)" \
+    && cp "$BIN/catalog-service" /staging/ \
+    && find "$BIN" -maxdepth 1 -name '*.resources' -exec cp -R {} /staging/ \;
 COPY Seed /staging/Seed
 
 FROM debian:bookworm-slim AS run
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates zlib1g libssl3 tzdata curl \
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates zlib1g libssl3 tzdata curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin catalog
+    && groupadd --system --gid 10001 catalog \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin catalog
 WORKDIR /app
-COPY --from=build --chown=catalog:catalog /staging /app
-USER catalog
+COPY --from=build --chown=10001:10001 /staging /app
+USER 10001:10001
 ENV HOST=0.0.0.0 PORT=8080
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["curl", "-fsS", "--max-time", "2", "http://127.0.0.1:8080/healthz"]
 ENTRYPOINT ["/app/catalog-service"]
 CMD ["serve"]
