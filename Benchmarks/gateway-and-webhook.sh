@@ -2,7 +2,7 @@
 # Measures, in one run against a running service (scripts/run), the catalog 304 rate and the two chat hot paths:
 # POST /v1/resolve of one sticker and OpenIM's before-send webhook for that sticker. Needs wrk
 # (apt-get install wrk) and the service's GATEWAY_TOKEN and OPENIM_WEBHOOK_SECRET in the environment.
-#   GATEWAY_TOKEN=… OPENIM_WEBHOOK_SECRET=… Benchmarks/gateway-and-webhook.sh [http://127.0.0.1:8080] [seconds]
+#   GATEWAY_TOKEN=… OPENIM_WEBHOOK_SECRET=… [CONNECTIONS=64] Benchmarks/gateway-and-webhook.sh [http://127.0.0.1:8080] [seconds]
 set -euo pipefail
 BASE="${1:-http://127.0.0.1:8080}"
 DURATION="${2:-10}"
@@ -30,7 +30,7 @@ import json, sys
 path, body, token = sys.argv[1:4]
 with open(path, "w") as f:
     f.write('wrk.method = "POST"\n')
-    f.write('wrk.body = ' + json.dumps(body) + '\n')
+    f.write('wrk.body = [==[' + body + ']==]\n')
     f.write('wrk.headers["Content-Type"] = "application/json"\n')
     if token:
         f.write('wrk.headers["Authorization"] = "Bearer ' + token + '"\n')
@@ -45,7 +45,7 @@ curl -fsS -X POST -H 'Content-Type: application/json' --data-binary "$WEBHOOK_BO
 run() { # name url wrk-args...
     local name="$1" url="$2"; shift 2
     local out rps p50 p99 errors
-    out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$@" "$url")
+    out=$(wrk -t2 -c"${CONNECTIONS:-64}" -d"${DURATION}s" --latency "$@" "$url")
     rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
     p50=$(echo "$out" | awk '$1=="50%"{print $2}')
     p99=$(echo "$out" | awk '$1=="99%"{print $2}')
