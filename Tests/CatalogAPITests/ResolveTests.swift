@@ -117,6 +117,40 @@ struct ResolveTests {
         }
     }
 
+    @Test func gifsAndImagesInEveryFormMatchTheirGoldenVectors() async throws {
+        try await TestService.run { client, components in
+            let gifConfig = try await GIFConfigTests.put(client, GIFConfigTests.document)
+            let version = try #require(gifConfig.catalogVersion)
+            #expect(await components.snapshots.waitForVersion(version))
+            let registered = try await MediaTests.register(client, MediaTests.image())
+            let id = try #require(registered.json["id"].flatMap { if case .string(let s) = $0 { s } else { nil } })
+            func resolve(_ format: String, _ item: String) async throws -> JSONValue {
+                let response = try await Self.post(client, "/v1/resolve", #"{"format":"\#(format)","items":[\#(item)]}"#)
+                guard case .array(let items)? = response.json["items"], let first = items.first else { return .null }
+                return first
+            }
+            let gif = #"{"kind":"gif","provider":"klipy","id":"123","url":"https://static.klipy.com/ii/abc/123.gif","mp4Url":"https://static.klipy.com/ii/abc/123.mp4","width":320,"height":200}"#
+            #expect(try await resolve("custom", gif) == (try JSONParser.parse(
+                #"{"contentType":110,"content":{"data":"{\"height\":200,\"mp4Url\":\"https://static.klipy.com/ii/abc/123.mp4\",\"provider\":\"klipy\",\"providerId\":\"123\",\"type\":\"gif\",\"url\":\"https://static.klipy.com/ii/abc/123.gif\",\"v\":1,\"width\":320}","description":"[GIF]","extension":"{\"catalogVersion\":\#(version)}"}}"#
+            )))
+            #expect(try await resolve("face", gif) == (try JSONParser.parse(
+                #"{"contentType":115,"content":{"data":"{\"height\":200,\"url\":\"https://static.klipy.com/ii/abc/123.gif\",\"width\":320}","index":-1}}"#
+            )))
+            let media = #"{"kind":"media","id":"\#(id)"}"#
+            let url = "https://minio.example.com/openim/1.png"
+            #expect(try await resolve("custom", media) == (try JSONParser.parse(
+                #"{"contentType":110,"content":{"data":"{\"height\":480,\"kind\":\"image\",\"mediaId\":\"\#(id)\",\"mime\":\"image/png\",\"size\":1001,\"type\":\"media\",\"url\":\"\#(url)\",\"v\":1,\"width\":640}","description":"[Photo]","extension":"{\"catalogVersion\":\#(version)}"}}"#
+            )))
+            let info = #"{"height":480,"size":1001,"type":"image/png","url":"\#(url)","uuid":"\#(id)","width":640}"#
+            let picture = try JSONParser.parse(#"{"contentType":102,"content":{"bigPicture":\#(info),"snapshotPicture":\#(info),"sourcePath":"","sourcePicture":\#(info)}}"#)
+            #expect(try await resolve("picture", media) == picture)
+            #expect(try await resolve("native", media) == picture)
+            #expect(try await resolve("face", media) == (try JSONParser.parse(
+                #"{"contentType":115,"content":{"data":"{\"height\":480,\"url\":\"\#(url)\",\"width\":640}","index":-1}}"#
+            )))
+        }
+    }
+
     @Test func requestsAreCheckedAndAuthenticated() async throws {
         try await TestService.run { client, _ in
             let noToken = try await client.execute(uri: "/v1/resolve", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"items":[]}"#))
