@@ -84,5 +84,9 @@ func buildRouter(components: CatalogServiceComponents) -> Router<AppRequestConte
     gifConfig.addAdminRoutes(to: admin)
     media.addAdminRoutes(to: admin)
     UsageStatsController(repository: components.usage.repository, snapshots: components.snapshots).addRoutes(to: admin)
+    PreviewController(
+        repository: components.packs, snapshots: components.snapshots, adminToken: Array(configuration.adminToken.utf8),
+        gatewayToken: Array(configuration.gatewayToken.utf8), publicBaseURL: configuration.publicBaseURL
+    ).addRoutes(to: router)
     return router
 }
