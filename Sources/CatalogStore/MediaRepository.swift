@@ -169,7 +169,7 @@ public struct PostgresMediaRepository: MediaRepository {
         guard let cursor else { return nil }
         guard let text = PostgresPackRepository.decodeCursor(cursor), let separator = text.firstIndex(of: "~"),
               let micros = Int64(text[..<separator]), let id = UUID(uuidString: String(text[text.index(after: separator)...])) else {
-            throw StoreError.invalid([FieldIssue(field: "cursor", message: "is not a cursor this service issued")])
+            throw StoreError.invalidCursor
         }
         return (micros, id)
     }

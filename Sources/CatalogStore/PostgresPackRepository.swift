@@ -138,7 +138,7 @@ public struct PostgresPackRepository: PackRepository {
     public func audit(after cursor: String?, limit: Int) async throws -> Page<AuditEntry> {
         var before = Int64.max
         if let cursor {
-            guard let text = Self.decodeCursor(cursor), let id = Int64(text) else { throw StoreError.invalid([FieldIssue(field: "cursor", message: "is not a cursor this service issued")]) }
+            guard let text = Self.decodeCursor(cursor), let id = Int64(text) else { throw StoreError.invalidCursor }
             before = id
         }
         let upperBound = before
@@ -231,7 +231,7 @@ public struct PostgresPackRepository: PackRepository {
     static func decodePackCursor(_ cursor: String?) throws -> (Int, String) {
         guard let cursor else { return (Int(Int32.min), "") }
         guard let text = decodeCursor(cursor), let separator = text.firstIndex(of: "~"), let position = Int(text[..<separator]) else {
-            throw StoreError.invalid([FieldIssue(field: "cursor", message: "is not a cursor this service issued")])
+            throw StoreError.invalidCursor
         }
         return (position, String(text[text.index(after: separator)...]))
     }

@@ -10,6 +10,8 @@ public enum StoreError: Error, Equatable, Sendable {
     case conflict([FieldIssue])
     /// The request is well-formed but breaks a rule only the database can check.
     case invalid([FieldIssue])
+    /// A pagination cursor this service did not issue (a malformed request: 400).
+    case invalidCursor
     /// PostgreSQL cannot be reached.
     case unavailable
 }

@@ -132,19 +132,34 @@ public struct JSONWriter: Sendable {
     }
 
     /// Appends `value` escaped for use inside a JSON string literal.
+    ///
+    /// Besides what JSON requires (quote, backslash, C0 controls), DEL and the C1 controls (U+0080–U+009F) are
+    /// written as `\u00XX`: no text needs them raw, and a raw C1 byte makes clients that guess a charset (Python's
+    /// requests does) pick a multi-byte legacy encoding that swallows the next backslash.
     public static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
         var value = value
         value.withUTF8 { utf8 in
             // Fast path: copy runs of bytes that need no escaping in one go.
             var start = 0
-            for index in 0..<utf8.count {
+            var index = 0
+            let count = utf8.count
+            while index < count {
                 let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if index > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
-                appendEscape(byte, to: &bytes)
-                start = index + 1
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F {
+                    if index > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
+                    appendEscape(byte, to: &bytes)
+                    index += 1
+                    start = index
+                } else if byte == 0xC2, index + 1 < count, (0x80...0x9F).contains(utf8[index + 1]) {
+                    if index > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
+                    appendEscape(utf8[index + 1], to: &bytes)
+                    index += 2
+                    start = index
+                } else {
+                    index += 1
+                }
             }
-            if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<utf8.count])) }
+            if start < count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<count])) }
         }
     }
 
@@ -158,7 +173,7 @@ public struct JSONWriter: Sendable {
             case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
             case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
             case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
-            case 0x00..<0x20:
+            case 0x00..<0x20, 0x7F...0x9F:
                 bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0xF)]])
             default: bytes.append(byte)
         }

@@ -98,3 +98,14 @@ struct DecoderTests {
         #expect(value["z"] == .null)
     }
 }
+
+@Suite("JSONWriter escaping")
+struct JSONWriterEscapingTests {
+    @Test func controlCharactersOfBothRangesAreEscapedAndRoundTrip() throws {
+        let text = "a\u{1}b\"c\\d\u{7F}e\u{81}f\u{9F}g¢\u{A0}h😀"
+        var writer = JSONWriter()
+        writer.string(text)
+        #expect(writer.string == #""a\u0001b\"c\\d\u007fe\u0081f\u009fg¢\#u{A0}h😀""#)
+        #expect(try JSONParser.parse(writer.bytes) == .string(text))
+    }
+}

@@ -31,6 +31,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             case .preconditionFailed(let eTag): return .preconditionFailed(currentETag: eTag)
             case .conflict(let issues): return .conflict(issues)
             case .invalid(let issues): return .validation(issues)
+            case .invalidCursor: return .badRequest("cursor is not a cursor this service issued.", errors: [FieldIssue(field: "cursor", message: "is not a cursor this service issued")])
             case .unavailable: return .unavailable("The database is unreachable; retry shortly.")
             }
         case is NIOTooManyBytesError:
