@@ -170,6 +170,12 @@ struct CatalogTests {
                 #expect(await firstComponents.snapshots.waitForVersion(version))
                 let fromA = try await first.execute(uri: "/v1/catalog/packs/fresh", method: .get)
                 #expect(fromA.body == fromB.body)
+
+                // And the other way: a write through B reaches A (whose poll is 5 s away; NOTIFY is immediate).
+                let other = try await PackUploads.create(second, id: "from-b", offset: 60)
+                let otherVersion = try #require(other.catalogVersion)
+                #expect(await firstComponents.snapshots.waitForVersion(otherVersion, timeout: .seconds(20)))
+                #expect(try await first.execute(uri: "/v1/catalog/packs/from-b", method: .get).status == .ok)
             }
         }
     }

@@ -225,7 +225,7 @@ struct PackUploadTests {
         try await TestService.run(database: database) { client, _ in
             _ = try await PackUploads.create(client, id: "contested")
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for index in 0..<20 {
+                for index in 0..<50 {
                     group.addTask {
                         try await client.execute(
                             uri: "/v1/admin/packs/contested", method: .patch,
@@ -239,7 +239,7 @@ struct PackUploadTests {
                 return statuses
             }
             #expect(statuses.filter { $0 == .ok }.count == 1)
-            #expect(statuses.filter { $0 == .preconditionFailed }.count == 19)
+            #expect(statuses.filter { $0 == .preconditionFailed }.count == 49)
             #expect(try await TestService.query(database, "SELECT revision FROM sticker_packs WHERE id = 'contested'", as: Int.self) == [2])
         }
     }
