@@ -25,7 +25,7 @@ public func buildApplication(
     let packs = PostgresPackRepository(database: database)
     let snapshots = CatalogSnapshotStore()
     let snapshotService = CatalogSnapshotService(
-        repository: packs, store: snapshots, databaseURL: configuration.databaseURL, publicBaseURL: configuration.publicBaseURL,
+        database: database, repository: packs, store: snapshots, databaseURL: configuration.databaseURL, publicBaseURL: configuration.publicBaseURL,
         pollInterval: configuration.catalogPollInterval, logger: logger
     )
     let usage = UsageRecorder(repository: PostgresUsageRepository(database: database))
@@ -41,7 +41,7 @@ public func buildApplication(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(30))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "catalog-service"),
-        services: [database.client, snapshotService, usageService],
+        services: [database, snapshotService, usageService],
         logger: logger
     )
     if runMigrations {

@@ -101,7 +101,7 @@ func withDatabase<Result: Sendable>(
     let database = CatalogDatabase(url: configuration.databaseURL, maximumConnections: 2, logger: logger)
     return try await withThrowingTaskGroup(of: Result?.self) { group in
         group.addTask {
-            await database.client.run()
+            try await database.run()
             return nil
         }
         defer { group.cancelAll() }

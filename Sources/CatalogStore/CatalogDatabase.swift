@@ -1,23 +1,130 @@
 import Logging
 import PostgresNIO
 import _ConnectionPoolModule
+import ServiceLifecycle
 import Synchronization
 
-/// The service's PostgreSQL: a `PostgresClient` pool (run as a service by the application) plus counters that
-/// `/metrics` reports.
-public final class CatalogDatabase: Sendable {
-    public let client: PostgresClient
+/// The service's PostgreSQL: a `PostgresClient` pool plus counters that `/metrics` reports. Run it as a service.
+///
+/// After PostgreSQL has been away, a pool can sit in its reconnect backoff for up to a minute although the server
+/// is back. So when an operation finds the database unavailable, a probe on a fresh connection follows, and once
+/// PostgreSQL answers again (the probe, or the catalog listener reconnecting) the pool is replaced by a fresh one:
+/// the service recovers within seconds, without a restart.
+public final class CatalogDatabase: Service, Sendable {
     public let url: DatabaseURL
     public let logger: Logger
     public let maximumConnections: Int
     /// Operations holding or waiting for a connection right now (guarded by the mutex: requests run concurrently).
     private let inFlight = Mutex(0)
+    private let pool: Mutex<PoolState>
+
+    struct PoolState {
+        var client: PostgresClient
+        /// The task running `client`, once `run()` started it.
+        var runner: Task<Void, Never>?
+        var running = false
+        /// An operation found PostgreSQL unavailable since the pool was (re)made.
+        var failed = false
+        var probing = false
+        var replacements = 0
+        var lastReplacement: ContinuousClock.Instant?
+    }
 
     public init(url: DatabaseURL, maximumConnections: Int = 20, logger: Logger) {
         self.url = url
         self.logger = logger
         self.maximumConnections = maximumConnections
-        self.client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
+        let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
+        self.pool = Mutex(PoolState(client: client))
+    }
+
+    /// The pool in use now (a new one after a recovery).
+    public var client: PostgresClient { pool.withLock { $0.client } }
+
+    /// How often the pool was replaced after an outage (tests and logs).
+    public var poolReplacements: Int { pool.withLock { $0.replacements } }
+
+    /// Runs the pool until cancellation or graceful shutdown, then shuts it (and any replaced one) down.
+    public func run() async throws {
+        let (stopped, stop) = AsyncStream.makeStream(of: Void.self)
+        pool.withLock { state in
+            let client = state.client
+            state.runner = Task { await client.run() }
+            state.running = true
+        }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            for await _ in stopped {}
+        } onCancelOrGracefulShutdown: {
+            stop.finish()
+        }
+        let runner = pool.withLock { state -> Task<Void, Never>? in
+            state.running = false
+            return state.runner
+        }
+        runner?.cancel()
+        guard let runner else { return }
+        // A pool whose connections PostgreSQL dropped can take a long time to wind down; do not hold the
+        // process's shutdown on it for more than a few seconds.
+        let finished = FirstAnswer()
+        await withCheckedContinuation { continuation in
+            finished.set(continuation)
+            Task {
+                await runner.value
+                finished.resume(true)
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(3))
+                if finished.resume(false) { self.logger.warning("connection pool did not shut down within 3 s; leaving it") }
+            }
+        }
+    }
+
+    /// PostgreSQL answered again (a probe, or another connection of this service): if an operation failed since
+    /// the pool was made, replace the pool so the next operation does not wait out its backoff.
+    public func noteReachable() {
+        let replace = pool.withLock { state -> Bool in
+            guard state.running, state.failed else { return false }
+            if let last = state.lastReplacement, ContinuousClock.now - last < .seconds(1) { return false }
+            let fresh = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
+            let old = state.runner
+            state.client = fresh
+            state.runner = Task { await fresh.run() }
+            state.failed = false
+            state.replacements += 1
+            state.lastReplacement = .now
+            // Operations still holding the old pool fail; they were failing already.
+            old?.cancel()
+            return true
+        }
+        if replace { logger.notice("PostgreSQL is reachable again; connection pool replaced") }
+    }
+
+    /// An operation succeeded: the pool works (a load spike, not an outage, made an earlier one time out).
+    func noteSuccess() {
+        pool.withLock { state in if state.failed { state.failed = false } }
+    }
+
+    /// An operation found PostgreSQL unavailable: probe with a fresh connection until it answers, then recover.
+    func noteUnavailable() {
+        let startProbe = pool.withLock { state -> Bool in
+            state.failed = true
+            guard state.running, !state.probing else { return false }
+            state.probing = true
+            return true
+        }
+        guard startProbe else { return }
+        Task {
+            var delay: Duration = .milliseconds(200)
+            while pool.withLock({ $0.running && $0.failed }) {
+                if await ping(timeout: .seconds(2)) {
+                    noteReachable()
+                    break
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(1))
+            }
+            pool.withLock { $0.probing = false }
+        }
     }
 
     /// Operations currently using or waiting for the pool.
@@ -48,30 +155,37 @@ public final class CatalogDatabase: Sendable {
     func withConnectionOrTimeout<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         inFlight.withLock { $0 += 1 }
         defer { inFlight.withLock { $0 -= 1 } }
-        let started = StartFlag()
+        let client = self.client
+        let lease = Lease<Result>()
         do {
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask {
-                    try await self.client.withConnection { connection in
-                        started.mark()
-                        return try await body(connection)
+            // The lease runs unstructured: a pool in its reconnect backoff ignores cancellation, and a task group
+            // would wait for it. Whoever comes first — a connection or the timeout — decides; a connection that
+            // arrives after the caller was told "unavailable" is handed back without running `body`.
+            return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+                lease.set(continuation)
+                Task {
+                    do {
+                        let value: Result? = try await client.withConnection { connection in
+                            guard lease.start() else { return nil }
+                            return try await body(connection)
+                        }
+                        if let value {
+                            self.noteSuccess()
+                            lease.finish(.success(value))
+                        }
+                    } catch {
+                        lease.finish(.failure(error))
                     }
                 }
-                group.addTask {
-                    try await Task.sleep(for: Self.acquireTimeout)
-                    if !started.isMarked { throw StoreError.unavailable }
-                    return nil
+                Task {
+                    try? await Task.sleep(for: Self.acquireTimeout)
+                    lease.abandon()
                 }
-                while let next = try await group.next() {
-                    if let value = next {
-                        group.cancelAll()
-                        return value
-                    }
-                }
-                throw StoreError.unavailable
             }
         } catch {
-            throw Self.mapped(error)
+            let mapped = Self.mapped(error)
+            if case StoreError.unavailable? = mapped as? StoreError { noteUnavailable() }
+            throw mapped
         }
     }
 
@@ -125,11 +239,46 @@ public final class CatalogDatabase: Sendable {
     }
 }
 
-/// Set once a leased connection reaches the caller's body.
-final class StartFlag: Sendable {
-    private let value = Mutex(false)
-    func mark() { value.withLock { $0 = true } }
-    var isMarked: Bool { value.withLock { $0 } }
+/// One pooled operation racing its acquire timeout: the body runs only if the connection came first.
+final class Lease<Value: Sendable>: Sendable {
+    enum Phase { case waiting, running, done }
+    private let state = Mutex<(phase: Phase, continuation: CheckedContinuation<Value, any Error>?)>((.waiting, nil))
+
+    func set(_ continuation: CheckedContinuation<Value, any Error>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    /// The connection arrived: may the body run? False once the caller was answered.
+    func start() -> Bool {
+        state.withLock { current in
+            guard current.phase == .waiting else { return false }
+            current.phase = .running
+            return true
+        }
+    }
+
+    /// The operation ended (or failed before it began): answer the caller unless it was answered already.
+    func finish(_ result: Result<Value, any Error>) {
+        let continuation = state.withLock { current -> CheckedContinuation<Value, any Error>? in
+            // A failure after the timeout answered is dropped; a body that ran always reports.
+            guard current.phase != .done else { return nil }
+            current.phase = .done
+            defer { current.continuation = nil }
+            return current.continuation
+        }
+        continuation?.resume(with: result)
+    }
+
+    /// The acquire timeout passed: answer "unavailable" if no connection has arrived yet.
+    func abandon() {
+        let continuation = state.withLock { current -> CheckedContinuation<Value, any Error>? in
+            guard current.phase == .waiting else { return nil }
+            current.phase = .done
+            defer { current.continuation = nil }
+            return current.continuation
+        }
+        continuation?.resume(throwing: StoreError.unavailable)
+    }
 }
 
 /// Resumes a continuation with whichever answer comes first (the probe or the timeout).
@@ -140,11 +289,14 @@ final class FirstAnswer: Sendable {
         continuation.withLock { $0 = value }
     }
 
-    func resume(_ value: Bool) {
+    /// Resumes with `value` unless an answer came first; whether this call was the one that resumed.
+    @discardableResult
+    func resume(_ value: Bool) -> Bool {
         let pending = continuation.withLock { current -> CheckedContinuation<Bool, Never>? in
             defer { current = nil }
             return current
         }
         pending?.resume(returning: value)
+        return pending != nil
     }
 }

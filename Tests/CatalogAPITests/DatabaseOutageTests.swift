@@ -5,6 +5,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import OpenIMContent
+import PostgresNIO
 import Testing
 
 /// Stops and starts the fault-test cluster scripts/test set aside for this suite.
@@ -18,64 +19,154 @@ enum FaultCluster {
         return try DatabaseURL(text)
     }
 
-    static func run(_ variable: String) throws {
-        guard let command = ProcessInfo.processInfo.environment[variable] else { throw Missing() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", command]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+    struct CommandFailed: Error, CustomStringConvertible {
+        let command: String
+        let status: Int32
+        var description: String { "\(command) exited with \(status)" }
     }
 
-    static func stop() throws { try run("CATALOG_TEST_FAULT_PG_STOP") }
-    static func start() throws { try run("CATALOG_TEST_FAULT_PG_START") }
+    /// Runs the command in the variable and waits for it without blocking a thread: Foundation's `Process` left
+    /// `pg_ctl` unreaped now and then (a zombie, and `waitUntilExit` never returned), so this spawns and polls
+    /// `waitpid` itself.
+    static func run(_ variable: String) async throws {
+        guard let command = ProcessInfo.processInfo.environment[variable] else { throw Missing() }
+        var pid: pid_t = 0
+        let arguments = ["/bin/bash", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, &argv, environ)
+        guard spawned == 0 else { throw CommandFailed(command: command, status: spawned) }
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { break }
+            if reaped == -1 { throw CommandFailed(command: command, status: -1) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // Exited normally with status 0: (status & 0x7f) == 0 and (status >> 8) & 0xff == 0.
+        guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else { throw CommandFailed(command: command, status: status) }
+    }
+
+    static func stop() async throws { try await run("CATALOG_TEST_FAULT_PG_STOP") }
+    static func start() async throws { try await run("CATALOG_TEST_FAULT_PG_START") }
 }
 
-@Suite(
-    "When PostgreSQL goes away the catalog is still served", .serialized,
-    .disabled("Unfinished: after a restart the pool stays in its reconnect backoff longer than 10 s and the test's teardown hangs; see the issue note")
-)
+@Suite("PostgreSQL stopped, killed and restarted: reads keep working, writes fail cleanly, nothing acknowledged is lost", .serialized)
 struct DatabaseOutageTests {
-    @Test func catalogServedFromMemoryWhileTheDatabaseIsDown() async throws {
+    /// Waits until `condition` holds, up to `timeout`; whether it did.
+    static func eventually(within timeout: Duration, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    @Test func catalogAndResolutionServedWhileTheDatabaseIsDown() async throws {
         let database = try await TestService.freshDatabase(on: FaultCluster.url())
         try await TestService.run(database: database, poll: .milliseconds(200)) { client, components in
             let created = try await PackUploads.create(client, id: "durable")
             let version = try #require(created.catalogVersion)
             #expect(await components.snapshots.waitForVersion(version))
             let before = try await client.execute(uri: "/v1/catalog", method: .get)
+            let resolveBody = #"{"items":[{"kind":"sticker","id":"durable-s0"}]}"#
 
-            try FaultCluster.stop()
+            try await FaultCluster.stop()
             do {
+                var failedReads = 0
                 for _ in 0..<20 {
                     let during = try await client.execute(uri: "/v1/catalog", method: .get)
-                    #expect(during.status == .ok)
-                    #expect(during.body == before.body)
+                    if during.status != .ok || during.body != before.body { failedReads += 1 }
+                    let pack = try await client.execute(uri: "/v1/catalog/packs/durable", method: .get)
+                    if pack.status != .ok { failedReads += 1 }
+                    let resolved = try await ResolveTests.post(client, "/v1/resolve", resolveBody)
+                    if resolved.status != .ok || resolved.text.contains("\"error\"") { failedReads += 1 }
                 }
-                #expect(try await client.execute(uri: "/v1/catalog/packs/durable", method: .get).status == .ok)
+                #expect(failedReads == 0)
                 let ready = try await client.execute(uri: "/readyz", method: .get)
                 #expect(ready.status == .serviceUnavailable)
                 #expect(ready.json["status"] == .string("degraded"))
                 let write = try await PackUploads.create(client, id: "during-outage", offset: 40)
                 #expect(write.status == .serviceUnavailable)
                 #expect(write.headers[.retryAfter] != nil)
+                #expect(write.headers[.contentType] == "application/problem+json")
             } catch {
-                try FaultCluster.start()
+                try await FaultCluster.start()
                 throw error
             }
-            try FaultCluster.start()
+            try await FaultCluster.start()
 
-            // The service recovers without a restart: readiness and writes come back.
-            let deadline = ContinuousClock.now + .seconds(10)
-            var recovered = false
-            while ContinuousClock.now < deadline {
-                if try await client.execute(uri: "/readyz", method: .get).status == .ok { recovered = true; break }
-                try await Task.sleep(for: .milliseconds(100))
+            // The service recovers without a restart, within 5 s: readiness, then writes.
+            let recovered = try await Self.eventually(within: .seconds(5)) {
+                try await client.execute(uri: "/readyz", method: .get).status == .ok
             }
             #expect(recovered)
             let after = try await PackUploads.create(client, id: "after-outage", offset: 50)
             #expect(after.status == .created, "\(after.text)")
             #expect(await components.snapshots.waitForVersion(try #require(after.catalogVersion)))
+        }
+    }
+
+    @Test(.disabled("Unfinished: passes alone, but after another outage test in the same process the cut-off upload's request sometimes never returns; see the issue note"))
+    func anUploadCutOffByAKillStoresNothingAndSucceedsWhenRetried() async throws {
+        let database = try await TestService.freshDatabase(on: FaultCluster.url())
+        try await TestService.run(database: database, poll: .milliseconds(200)) { client, components in
+            _ = try await PackUploads.create(client, id: "existing")
+            let before = try await TestService.counts(database)
+            // Hold the catalog_state row so the upload stops inside its transaction, after inserting its rows.
+            let holder = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 9, logger: TestService.logger)
+            try await holder.query("BEGIN", logger: TestService.logger)
+            try await holder.query("SELECT version FROM catalog_state FOR UPDATE", logger: TestService.logger)
+            let upload = Task { try await PackUploads.create(client, id: "big", count: 30, offset: 100) }
+            let blocked = try await Self.eventually(within: .seconds(10)) {
+                let waiting = try await TestService.query(
+                    database, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()", as: Int64.self
+                )
+                return waiting == [1]
+            }
+            #expect(blocked, "the upload never reached the catalog version update")
+            try await FaultCluster.stop()
+            let failed = try await upload.value
+            try await FaultCluster.start()
+            #expect(failed.status == .serviceUnavailable || failed.status == .internalServerError, "\(failed.status): \(failed.text)")
+            #expect(failed.status != .created)
+            #expect(failed.headers[.contentType] == "application/problem+json")
+            try? await holder.close()
+            // Nothing of it was stored; the same upload succeeds once PostgreSQL is back.
+            #expect(try await TestService.counts(database) == before)
+            let recovered = try await Self.eventually(within: .seconds(5)) {
+                try await client.execute(uri: "/readyz", method: .get).status == .ok
+            }
+            #expect(recovered)
+            let retried = try await PackUploads.create(client, id: "big", count: 30, offset: 100)
+            #expect(retried.status == .created, "\(retried.text)")
+            #expect(await components.snapshots.waitForVersion(try #require(retried.catalogVersion)))
+        }
+    }
+
+    @Test func everyAcknowledgedWriteSurvivesACrash() async throws {
+        let database = try await TestService.freshDatabase(on: FaultCluster.url())
+        let acknowledged: [(id: String, revision: Int64)] = try await TestService.run(database: database) { client, _ in
+            var acknowledged: [(id: String, revision: Int64)] = []
+            for index in 0..<8 {
+                let created = try await PackUploads.create(client, id: "kept-\(index)", offset: index * 3)
+                #expect(created.status == .created)
+                let patched = try await client.execute(
+                    uri: "/v1/admin/packs/kept-\(index)", method: .patch, headers: .admin([.contentType: "application/json"]),
+                    body: ByteBuffer(string: #"{"publisher":"after \#(index)"}"#)
+                )
+                if patched.status == .ok, case .integer(let revision)? = patched.json["revision"] { acknowledged.append(("kept-\(index)", revision)) }
+            }
+            // Killed, not stopped: no checkpoint, only what fsync put on disk survives.
+            try await FaultCluster.stop()
+            try await FaultCluster.start()
+            return acknowledged
+        }
+        #expect(acknowledged.count == 8)
+        for (id, revision) in acknowledged {
+            let rows = try await TestService.query(database, "SELECT revision::int8 FROM sticker_packs WHERE id = '\(id)'", as: Int64.self)
+            #expect(rows == [revision], "\(id)")
         }
     }
 }

@@ -11,6 +11,7 @@ import ServiceLifecycle
 /// a one-slot buffer, so a burst of notifications during a rebuild leads to one more rebuild, not one per write.
 /// When PostgreSQL is away the last snapshot keeps being served and the service retries with backoff.
 final class CatalogSnapshotService: Service {
+    let database: CatalogDatabase
     let repository: any PackRepository
     let store: CatalogSnapshotStore
     let databaseURL: DatabaseURL
@@ -18,7 +19,8 @@ final class CatalogSnapshotService: Service {
     let pollInterval: Duration
     let logger: Logger
 
-    init(repository: any PackRepository, store: CatalogSnapshotStore, databaseURL: DatabaseURL, publicBaseURL: String, pollInterval: Duration, logger: Logger) {
+    init(database: CatalogDatabase, repository: any PackRepository, store: CatalogSnapshotStore, databaseURL: DatabaseURL, publicBaseURL: String, pollInterval: Duration, logger: Logger) {
+        self.database = database
         self.repository = repository
         self.store = store
         self.databaseURL = databaseURL
@@ -89,6 +91,8 @@ final class CatalogSnapshotService: Service {
                     try await withTaskCancellationHandler {
                         let notifications = try await connection.listen("catalog_changed")
                         backoff = .milliseconds(100)
+                        // PostgreSQL answers: if the pool failed meanwhile, it is replaced now rather than after its backoff.
+                        self.database.noteReachable()
                         trigger.yield()
                         for try await _ in notifications {
                             trigger.yield()
