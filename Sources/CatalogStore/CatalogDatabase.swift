@@ -104,8 +104,9 @@ public final class CatalogDatabase: Service, Sendable {
         pool.withLock { state in if state.failed { state.failed = false } }
     }
 
-    /// An operation found PostgreSQL unavailable: probe with a fresh connection until it answers, then recover.
-    func noteUnavailable() {
+    /// An operation (or another connection of this service) found PostgreSQL unavailable: probe with a fresh
+    /// connection until it answers, then recover.
+    public func noteUnavailable() {
         let startProbe = pool.withLock { state -> Bool in
             state.failed = true
             guard state.running, !state.probing else { return false }
@@ -130,9 +131,17 @@ public final class CatalogDatabase: Service, Sendable {
     /// Operations currently using or waiting for the pool.
     public var operationsInFlight: Int { inFlight.withLock { $0 } }
 
-    /// How long an operation waits for a pooled connection before answering "unavailable". The pool itself would
-    /// wait through its reconnect backoff (up to a minute) while PostgreSQL is down.
+    /// How long an operation waits for a pooled connection before answering "unavailable" while PostgreSQL is known
+    /// to be away (the pool itself would wait through its reconnect backoff, up to a minute).
     public static let acquireTimeout: Duration = .seconds(3)
+    /// The same wait while PostgreSQL is believed up: connections may all be busy with writers queued on the
+    /// catalog version's row lock, which is contention to wait out, not an outage.
+    public static let busyAcquireTimeout: Duration = .seconds(15)
+
+    /// The wait for a connection now.
+    var currentAcquireTimeout: Duration {
+        pool.withLock { $0.failed } ? Self.acquireTimeout : Self.busyAcquireTimeout
+    }
 
     /// Runs `body` in a transaction, mapping connection failures to `StoreError.unavailable`.
     public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
@@ -177,8 +186,9 @@ public final class CatalogDatabase: Service, Sendable {
                         lease.finish(.failure(error))
                     }
                 }
+                let timeout = self.currentAcquireTimeout
                 Task {
-                    try? await Task.sleep(for: Self.acquireTimeout)
+                    try? await Task.sleep(for: timeout)
                     lease.abandon()
                 }
             }

@@ -110,6 +110,8 @@ final class CatalogSnapshotService: Service {
             } catch {
                 if Task.isCancelled { return }
                 store.isDatabaseReachable = false
+                // Writes waiting for a pooled connection should give up quickly now, not wait out contention.
+                database.noteUnavailable()
                 logger.debug("catalog listener reconnecting", metadata: ["error.type": .string(String(describing: type(of: error)))])
             }
             try? await Task.sleep(for: backoff)
