@@ -39,7 +39,7 @@ public func buildApplication(
     let router = buildRouter(components: components)
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(30))),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .milliseconds(Int64(configuration.httpIdleTimeout.milliseconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "catalog-service"),
         services: [database, snapshotService, usageService],
         logger: logger

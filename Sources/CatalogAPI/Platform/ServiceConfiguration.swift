@@ -19,6 +19,8 @@ public struct ServiceConfiguration: Sendable {
     public var databasePoolSize: Int
     /// How often each replica re-reads the catalog version, healing missed notifications.
     public var catalogPollInterval: Duration
+    /// How long a connection may sit without reading or writing (slow bodies and slowloris clients are cut off).
+    public var httpIdleTimeout: Duration
     /// How often buffered sticker/GIF usage is written to PostgreSQL.
     public var usageFlushInterval: Duration
     /// How often the catalog's popular list is recomputed from usage.
@@ -35,7 +37,8 @@ public struct ServiceConfiguration: Sendable {
         webhookSecret: String, publicBaseURL: String? = nil, logLevel: Logger.Level = .info,
         catalogCacheControl: String = ServiceConfiguration.defaultCacheControl, databasePoolSize: Int = 20,
         catalogPollInterval: Duration = .seconds(5), storageOrigin: String? = nil,
-        usageFlushInterval: Duration = .seconds(1), popularRefreshInterval: Duration = .seconds(600)
+        usageFlushInterval: Duration = .seconds(1), popularRefreshInterval: Duration = .seconds(600),
+        httpIdleTimeout: Duration = .seconds(30)
     ) {
         self.databaseURL = databaseURL
         self.host = host
@@ -51,6 +54,7 @@ public struct ServiceConfiguration: Sendable {
         self.storageOrigin = storageOrigin
         self.usageFlushInterval = usageFlushInterval
         self.popularRefreshInterval = popularRefreshInterval
+        self.httpIdleTimeout = httpIdleTimeout
     }
 
     /// Which settings a command needs.

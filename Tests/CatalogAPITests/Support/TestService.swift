@@ -66,6 +66,22 @@ enum TestService {
         }
     }
 
+    /// Like `run`, on a real socket: `body` gets the port (for raw-socket tests) and the client.
+    static func runLive<Value: Sendable>(
+        idleTimeout: Duration = .seconds(1),
+        _ body: @Sendable (Int, any TestClientProtocol, CatalogServiceComponents) async throws -> Value
+    ) async throws -> Value {
+        let databaseURL = try await freshDatabase()
+        var configuration = configuration(database: databaseURL)
+        configuration.port = 0
+        configuration.httpIdleTimeout = idleTimeout
+        let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
+        return try await app.test(.live) { client in
+            #expect(await components.snapshots.waitForVersion(0))
+            return try await body(client.port ?? 0, client, components)
+        }
+    }
+
     /// Runs a query against `database` directly (to inspect or tamper with state).
     static func query<Row: Sendable>(_ database: DatabaseURL, _ sql: String, as type: Row.Type) async throws -> [Row] where Row: PostgresDecodable {
         let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 2, logger: logger)

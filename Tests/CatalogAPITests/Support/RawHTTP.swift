@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A bare TCP client for requests no HTTP library would send: floods, stalls, bodies cut short.
+final class RawHTTP {
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(descriptor); throw Failure(reason: "connect failed: \(errno)") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(descriptor) }
+
+    struct Failure: Error { let reason: String }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    /// One whole request on a fresh connection (`Connection: close`); the response text.
+    static func exchange(port: Int, _ request: [UInt8]) throws -> String {
+        let raw = try RawHTTP(port: port)
+        try raw.send(request)
+        return raw.readUntilClosed().text
+    }
+
+    static func get(port: Int, _ path: String) throws -> String {
+        try exchange(port: port, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+    }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw Failure(reason: "send failed: \(errno)") }
+            offset += sent
+        }
+    }
+
+    /// Reads until the server closes the connection (or the 10 s receive timeout); the text received.
+    func readUntilClosed() -> (text: String, closed: Bool) {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count == 0 { return (String(decoding: received, as: UTF8.self), true) }
+            // A reset (the server closed while data was still in flight) is a close too; a timeout is not.
+            if count < 0 { return (String(decoding: received, as: UTF8.self), errno == ECONNRESET) }
+            received.append(contentsOf: buffer[0..<count])
+        }
+    }
+}
