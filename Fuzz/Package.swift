@@ -1,0 +1,16 @@
+// swift-tools-version:6.0
+// libFuzzer targets, a package of their own so the sanitizer build never touches the main build.
+// Run: scripts/fuzz [seconds per target]   (builds with -sanitize=fuzzer,address)
+import PackageDescription
+
+let package = Package(
+    name: "catalog-service-fuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "..")],
+    targets: [
+        .executableTarget(name: "FuzzOpenIMContent", dependencies: [.product(name: "OpenIMContent", package: "main")]),
+        .executableTarget(name: "FuzzImages", dependencies: [.product(name: "CatalogCore", package: "main")]),
+        .executableTarget(name: "FuzzZip", dependencies: [.product(name: "CatalogCore", package: "main")]),
+        .executableTarget(name: "FuzzManifest", dependencies: [.product(name: "CatalogCore", package: "main")]),
+    ]
+)
