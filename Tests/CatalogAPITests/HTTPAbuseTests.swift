@@ -13,13 +13,13 @@ struct HTTPAbuseTests {
             var request = "GET /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             for index in 0..<3_000 { request += "X-Flood-\(index): \(String(repeating: "a", count: 40))\r\n" }
             request += "\r\n"
-            try? raw.send(request)
-            let (answer, closed) = raw.readUntilClosed()
+            try? await raw.send(request)
+            let (answer, closed) = await raw.readUntilClosed()
             #expect(answer.hasPrefix("HTTP/1.1 4"), "\(answer.prefix(120))")
             #expect(answer.contains("application/problem+json"))
             #expect(closed)
             // The service is alive.
-            #expect(try RawHTTP.get(port: port, "/healthz").hasPrefix("HTTP/1.1 200"))
+            #expect(try await RawHTTP.get(port: port, "/healthz").hasPrefix("HTTP/1.1 200"))
         }
     }
 
@@ -27,12 +27,12 @@ struct HTTPAbuseTests {
         try await TestService.runLive(idleTimeout: .seconds(1)) { port, _, _ in
             // Slowloris: half a request line and headers, then nothing.
             let slow = try RawHTTP(port: port)
-            try slow.send("GET /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            try await slow.send("GET /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             let started = ContinuousClock.now
-            let (_, closed) = slow.readUntilClosed()
+            let (_, closed) = await slow.readUntilClosed()
             #expect(closed, "the server kept a stalled connection open")
             #expect(ContinuousClock.now - started < .seconds(9))
-            #expect(try RawHTTP.get(port: port, "/healthz").hasPrefix("HTTP/1.1 200"))
+            #expect(try await RawHTTP.get(port: port, "/healthz").hasPrefix("HTTP/1.1 200"))
         }
     }
 
@@ -46,18 +46,18 @@ struct HTTPAbuseTests {
                 + "Content-Type: \(body.contentType)\r\nContent-Length: \(bytes.count)\r\n\r\n"
             // Half the body, then a stall: the idle timeout ends it.
             let stalled = try RawHTTP(port: port)
-            try stalled.send(Array(head.utf8) + Array(bytes.prefix(bytes.count / 2)))
-            let (_, closed) = stalled.readUntilClosed()
+            try await stalled.send(Array(head.utf8) + Array(bytes.prefix(bytes.count / 2)))
+            let (_, closed) = await stalled.readUntilClosed()
             #expect(closed)
             // Half the body, then the client goes away.
             do {
                 let abandoned = try RawHTTP(port: port)
-                try abandoned.send(Array(head.utf8) + Array(bytes.prefix(bytes.count / 3)))
+                try await abandoned.send(Array(head.utf8) + Array(bytes.prefix(bytes.count / 3)))
             }
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await TestService.counts(database) == before)
             // The same upload, whole, succeeds.
-            let whole = try RawHTTP.exchange(port: port, Array(head.replacingOccurrences(of: "\r\n\r\n", with: "\r\nConnection: close\r\n\r\n").utf8) + bytes)
+            let whole = try await RawHTTP.exchange(port: port, Array(head.replacingOccurrences(of: "\r\n\r\n", with: "\r\nConnection: close\r\n\r\n").utf8) + bytes)
             #expect(whole.hasPrefix("HTTP/1.1 201"), "\(whole.prefix(300))")
         }
     }

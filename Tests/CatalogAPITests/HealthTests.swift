@@ -24,7 +24,7 @@ struct HealthTests {
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
-            #expect(metrics.text.contains("catalog_db_pool_max_connections 8"))
+            #expect(metrics.text.contains("catalog_db_pool_max_connections 5"))
             #expect(metrics.text.contains("catalog_db_operations_in_flight"))
             #expect(metrics.text.contains(#"http_route="/v1/catalog""#))
             #expect(metrics.text.contains("hb_requests"))

@@ -66,7 +66,7 @@ start_cluster() {
         as_cluster_owner "$bin/initdb" -D "$PG_DATA_DIR/cluster" --auth=trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
     as_cluster_owner "$bin/pg_ctl" -D "$PG_DATA_DIR/cluster" -l "$PG_DATA_DIR/postgres.log" -w -t 60 \
-        -o "-p $PG_PORT -k $PG_SOCKET_DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on}" start >/dev/null
+        -o "-p $PG_PORT -k $PG_SOCKET_DIR -c listen_addresses=127.0.0.1 -c max_connections=1000 -c fsync=${PG_FSYNC:-on}" start >/dev/null
     export PG_DATA_DIR PG_PORT PG_SOCKET_DIR
 }
 

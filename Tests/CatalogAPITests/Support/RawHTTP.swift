@@ -6,7 +6,10 @@ import Darwin
 import Foundation
 
 /// A bare TCP client for requests no HTTP library would send: floods, stalls, bodies cut short.
-final class RawHTTP {
+///
+/// Its socket calls block, so every one runs on a thread of its own (`offThread`): blocking a thread of Swift's
+/// cooperative pool (two on this machine) would stall the service under test and every other test with it.
+final class RawHTTP: @unchecked Sendable {
     let descriptor: Int32
 
     init(port: Int) throws {
@@ -27,20 +30,36 @@ final class RawHTTP {
 
     struct Failure: Error { let reason: String }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    /// Runs blocking work on a dedicated thread and awaits its result.
+    static func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.start()
+        }
+    }
+
+    func send(_ text: String) async throws { try await send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) async throws {
+        try await Self.offThread { try self.sendBlocking(bytes) }
+    }
+
+    func readUntilClosed() async -> (text: String, closed: Bool) {
+        (try? await Self.offThread { self.readBlocking() }) ?? ("", false)
+    }
 
     /// One whole request on a fresh connection (`Connection: close`); the response text.
-    static func exchange(port: Int, _ request: [UInt8]) throws -> String {
+    static func exchange(port: Int, _ request: [UInt8]) async throws -> String {
         let raw = try RawHTTP(port: port)
-        try raw.send(request)
-        return raw.readUntilClosed().text
+        try await raw.send(request)
+        return await raw.readUntilClosed().text
     }
 
-    static func get(port: Int, _ path: String) throws -> String {
-        try exchange(port: port, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
+    static func get(port: Int, _ path: String) async throws -> String {
+        try await exchange(port: port, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    func sendBlocking(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -50,7 +69,7 @@ final class RawHTTP {
     }
 
     /// Reads until the server closes the connection (or the 10 s receive timeout); the text received.
-    func readUntilClosed() -> (text: String, closed: Bool) {
+    func readBlocking() -> (text: String, closed: Bool) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

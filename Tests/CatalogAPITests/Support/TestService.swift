@@ -44,7 +44,7 @@ enum TestService {
     static func configuration(database: DatabaseURL, poll: Duration = .seconds(5)) -> ServiceConfiguration {
         ServiceConfiguration(
             databaseURL: database, adminToken: adminToken, gatewayToken: gatewayToken, webhookSecret: webhookSecret,
-            publicBaseURL: baseURL, databasePoolSize: 8, catalogPollInterval: poll,
+            publicBaseURL: baseURL, databasePoolSize: 5, catalogPollInterval: poll,
             // Tests flush usage themselves (UsageRecorder.flush) so counts never race a background flush.
             usageFlushInterval: .seconds(3600)
         )
