@@ -92,8 +92,13 @@ public final class CatalogDatabase: Service, Sendable {
             state.failed = false
             state.replacements += 1
             state.lastReplacement = .now
-            // Operations still holding the old pool fail; they were failing already.
-            old?.cancel()
+            // The old pool winds down later: operations that leased from it before the outage are not cut off.
+            if let old {
+                Task {
+                    try? await Task.sleep(for: .seconds(30))
+                    old.cancel()
+                }
+            }
             return true
         }
         if replace { logger.notice("PostgreSQL is reachable again; connection pool replaced") }
@@ -192,12 +197,19 @@ public final class CatalogDatabase: Service, Sendable {
                     lease.abandon()
                 }
             }
+        } catch is AcquireTimedOut {
+            // No connection in time. While PostgreSQL is believed up this is contention, not an outage: answer
+            // 503 but leave the pool alone (connection errors, not waits, mark it failed).
+            throw StoreError.unavailable
         } catch {
             let mapped = Self.mapped(error)
             if case StoreError.unavailable? = mapped as? StoreError { noteUnavailable() }
             throw mapped
         }
     }
+
+    /// A lease's timeout passed before a connection arrived.
+    struct AcquireTimedOut: Error {}
 
     /// SQLSTATE of a server error, if `error` is one.
     public static func sqlState(_ error: any Error) -> String? {
@@ -287,7 +299,7 @@ final class Lease<Value: Sendable>: Sendable {
             defer { current.continuation = nil }
             return current.continuation
         }
-        continuation?.resume(throwing: StoreError.unavailable)
+        continuation?.resume(throwing: CatalogDatabase.AcquireTimedOut())
     }
 }
 
