@@ -17,6 +17,8 @@ struct PreviewTests {
                 body: ByteBuffer(string: #"{"title":{"en":"<script>alert(1)</script>"},"publisher":"Tom & \"Jerry\""}"#)
             )
             #expect(patched.status == .ok)
+            // The page shows the snapshot being served: let it reach the patch first.
+            #expect(await components.snapshots.waitForVersion(try #require(patched.catalogVersion)))
 
             // Browsers without a cookie are sent to the form; API clients get a problem.
             let browser = try await client.execute(uri: "/admin/preview", method: .get, headers: [.accept: "text/html"])
