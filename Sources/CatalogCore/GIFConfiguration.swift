@@ -180,16 +180,7 @@ public enum GIFConfigurationParser {
     public static let maximumDocumentBytes = 64 * 1024
 
     public static func parse(_ bytes: [UInt8]) throws(PackValidationError) -> GIFConfigurationUpdate {
-        guard bytes.count <= maximumDocumentBytes else {
-            throw PackValidationError(.invalid, field: "body", "is \(bytes.count) bytes, more than \(maximumDocumentBytes)")
-        }
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(bytes)
-        } catch {
-            throw PackValidationError(.malformed, field: "body", "is not valid JSON: \(error)")
-        }
-        guard case .object(let members) = json else { throw PackValidationError(.malformed, field: "body", "must be a JSON object") }
+        let (json, members) = try Issues.object(bytes, field: "body", limit: maximumDocumentBytes)
         var issues = Issues()
         issues.rejectUnknown(members, allowed: fields, ignored: readOnlyFields, path: "")
 
@@ -321,7 +312,7 @@ public struct HTTPSURL: Sendable, Equatable {
     /// spaces or control characters.
     public init?(_ text: String, allowingScheme scheme: String = "https") {
         let prefix = "\(scheme)://"
-        guard text.utf8.count <= OpenIMContentLimits.maximumURLBytes, text.lowercased().hasPrefix(prefix) else { return nil }
+        guard text.utf8.count <= CatalogPayload.maximumURLBytes, text.lowercased().hasPrefix(prefix) else { return nil }
         guard !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }) else { return nil }
         let rest = text.dropFirst(prefix.count)
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
@@ -337,11 +328,6 @@ public struct HTTPSURL: Sendable, Equatable {
         host = hostPart.lowercased()
         path = String(rest[authorityEnd...])
     }
-}
-
-/// Limits borrowed from the OpenIMContent payload rules.
-enum OpenIMContentLimits {
-    static let maximumURLBytes = CatalogPayload.maximumURLBytes
 }
 
 extension Issues {

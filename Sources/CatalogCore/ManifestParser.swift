@@ -14,16 +14,7 @@ public enum ManifestParser {
 
     /// Parses manifest bytes; `expectedId` (from the URL of a PUT) must match the manifest's id when both are given.
     public static func parse(_ bytes: [UInt8], expectedId: String? = nil) throws(PackValidationError) -> PackManifest {
-        guard bytes.count <= CatalogLimits.maximumManifestBytes else {
-            throw PackValidationError(.invalid, field: "manifest", "is \(bytes.count) bytes, more than \(CatalogLimits.maximumManifestBytes)")
-        }
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(bytes)
-        } catch {
-            throw PackValidationError(.malformed, field: "manifest", "is not valid JSON: \(error)")
-        }
-        guard case .object(let members) = json else { throw PackValidationError(.malformed, field: "manifest", "must be a JSON object") }
+        let (json, members) = try Issues.object(bytes, field: "manifest", limit: CatalogLimits.maximumManifestBytes)
         var issues = Issues()
         issues.rejectUnknown(members, allowed: packFields, ignored: packReadOnlyFields, path: "")
 
@@ -85,13 +76,7 @@ public enum ManifestParser {
 
     /// Parses a JSON merge patch (RFC 7396) of a pack's metadata.
     public static func parsePatch(_ bytes: [UInt8]) throws(PackValidationError) -> PackPatch {
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(bytes)
-        } catch {
-            throw PackValidationError(.malformed, field: "body", "is not valid JSON: \(error)")
-        }
-        guard case .object(let members) = json else { throw PackValidationError(.malformed, field: "body", "must be a JSON object") }
+        let (json, members) = try Issues.object(bytes, field: "body", limit: CatalogLimits.maximumManifestBytes)
         var issues = Issues()
         issues.rejectUnknown(members, allowed: patchFields, ignored: packReadOnlyFields.union(["id", "tray", "traySha256", "stickers", "animated"]), path: "")
         var patch = PackPatch()
@@ -156,6 +141,19 @@ public struct PackPatch: Sendable, Equatable {
 
 /// Collects issues while reading JSON fields.
 struct Issues {
+    /// Parses a request body that must be one JSON object of at most `limit` bytes; `field` names it in refusals.
+    static func object(_ bytes: [UInt8], field: String, limit: Int) throws(PackValidationError) -> (JSONValue, [(key: String, value: JSONValue)]) {
+        guard bytes.count <= limit else { throw PackValidationError(.invalid, field: field, "is \(bytes.count) bytes, more than \(limit)") }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw PackValidationError(.malformed, field: field, "is not valid JSON: \(error)")
+        }
+        guard case .object(let members) = json else { throw PackValidationError(.malformed, field: field, "must be a JSON object") }
+        return (json, members)
+    }
+
     var list: [FieldIssue] = []
 
     mutating func add(_ field: String, _ message: String) {

@@ -45,6 +45,16 @@ public struct MediaFile: Sendable, Equatable {
         self.deletedAt = deletedAt
     }
 
+    /// Where a media file may live: any https URL, or under OpenIM's storage origin (often plain http inside the
+    /// cluster). Registration and the before-send webhook apply the same rule.
+    public static func allowsURL(_ text: String, storageOrigin: String?) -> Bool {
+        if let storageOrigin, text.hasPrefix(storageOrigin + "/"), text.utf8.count <= CatalogPayload.maximumURLBytes,
+           !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
+            return true
+        }
+        return HTTPSURL(text) != nil
+    }
+
     /// The id as it appears in JSON and URLs: lowercase UUID.
     public var idString: String { id.uuidString.lowercased() }
 
@@ -145,16 +155,7 @@ public enum MediaRegistrationParser {
     /// Parses a registration. URLs must be https, or start with `storageOrigin` (OpenIM's MinIO, often plain
     /// http inside the cluster) when one is configured.
     public static func parse(_ bytes: [UInt8], storageOrigin: String?) throws(PackValidationError) -> MediaDraft {
-        guard bytes.count <= maximumBodyBytes else {
-            throw PackValidationError(.invalid, field: "body", "is \(bytes.count) bytes, more than \(maximumBodyBytes)")
-        }
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(bytes)
-        } catch {
-            throw PackValidationError(.malformed, field: "body", "is not valid JSON: \(error)")
-        }
-        guard case .object(let members) = json else { throw PackValidationError(.malformed, field: "body", "must be a JSON object") }
+        let (json, members) = try Issues.object(bytes, field: "body", limit: maximumBodyBytes)
         var issues = Issues()
         issues.rejectUnknown(members, allowed: fields, ignored: readOnlyFields, path: "")
 
@@ -259,11 +260,7 @@ extension Issues {
 
     /// An https URL, or one under the configured storage origin.
     mutating func mediaURL(_ text: String, path: String, storageOrigin: String?) -> String? {
-        if let storageOrigin, text.hasPrefix(storageOrigin + "/"), text.utf8.count <= CatalogPayload.maximumURLBytes,
-           !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
-            return text
-        }
-        if HTTPSURL(text) != nil { return text }
+        if MediaFile.allowsURL(text, storageOrigin: storageOrigin) { return text }
         add(path, storageOrigin.map { "must be an https URL or start with the storage origin \($0)/" } ?? "must be an https URL")
         return nil
     }

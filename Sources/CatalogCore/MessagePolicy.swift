@@ -69,8 +69,7 @@ public enum MessagePolicy {
         case .catalog(.media(let media)):
             for (field, url) in [("url", Optional(media.url)), ("snapshotUrl", media.snapshotUrl)] {
                 guard let url else { continue }
-                let underOrigin = storageOrigin.map { url.hasPrefix($0 + "/") } ?? false
-                if !underOrigin, HTTPSURL(url) == nil {
+                if !MediaFile.allowsURL(url, storageOrigin: storageOrigin) {
                     return .reject(code: Code.mediaURLNotAllowed, message: "media URL not allowed", detail: "\(field) must be https or in OpenIM's storage")
                 }
             }

@@ -26,7 +26,6 @@ public final class CatalogDatabase: Service, Sendable {
         /// An operation found PostgreSQL unavailable since the pool was (re)made.
         var failed = false
         var probing = false
-        var replacements = 0
         var lastReplacement: ContinuousClock.Instant?
     }
 
@@ -40,9 +39,6 @@ public final class CatalogDatabase: Service, Sendable {
 
     /// The pool in use now (a new one after a recovery).
     public var client: PostgresClient { pool.withLock { $0.client } }
-
-    /// How often the pool was replaced after an outage (tests and logs).
-    public var poolReplacements: Int { pool.withLock { $0.replacements } }
 
     /// Runs the pool until cancellation or graceful shutdown, then shuts it (and any replaced one) down.
     public func run() async throws {
@@ -90,7 +86,6 @@ public final class CatalogDatabase: Service, Sendable {
             state.client = fresh
             state.runner = Task { await fresh.run() }
             state.failed = false
-            state.replacements += 1
             state.lastReplacement = .now
             // The old pool winds down later: operations that leased from it before the outage are not cut off.
             if let old {
