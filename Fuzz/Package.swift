@@ -8,9 +8,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(path: "..")],
     targets: [
-        .executableTarget(name: "FuzzOpenIMContent", dependencies: [.product(name: "OpenIMContent", package: "main")]),
-        .executableTarget(name: "FuzzImages", dependencies: [.product(name: "CatalogCore", package: "main")]),
-        .executableTarget(name: "FuzzZip", dependencies: [.product(name: "CatalogCore", package: "main")]),
-        .executableTarget(name: "FuzzManifest", dependencies: [.product(name: "CatalogCore", package: "main")]),
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzOpenIMContent", dependencies: ["FuzzSupport", .product(name: "OpenIMContent", package: "main")]),
+        .executableTarget(name: "FuzzImages", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: "main")]),
+        .executableTarget(name: "FuzzZip", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: "main")]),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: "main")]),
     ]
 )

@@ -1,49 +1,25 @@
 import Foundation
 import OpenIMContent
 
-/// A file in OpenIM's object storage, as the media catalog records it (never a message body).
+/// A file in OpenIM's object storage, as the media catalog records it (never a message body): the registration as
+/// checked, plus what the store adds. The registration's fields read as the file's own (`file.url`).
+@dynamicMemberLookup
 public struct MediaFile: Sendable, Equatable {
     public typealias Kind = MediaPayload.Kind
 
     public var id: UUID
-    public var ownerUserId: String
-    public var conversationId: String?
-    public var kind: Kind
-    public var mime: String
-    public var size: Int64
-    public var sha256: String
-    public var url: String
-    public var objectKey: String
-    public var width: Int?
-    public var height: Int?
-    public var durationMs: Int64?
-    public var snapshotUrl: String?
-    public var snapshotWidth: Int?
-    public var snapshotHeight: Int?
-    public var fileName: String?
+    public var draft: MediaDraft
     public var createdAt: Date
     public var deletedAt: Date?
 
     public init(id: UUID, draft: MediaDraft, createdAt: Date, deletedAt: Date?) {
         self.id = id
-        ownerUserId = draft.ownerUserId
-        conversationId = draft.conversationId
-        kind = draft.kind
-        mime = draft.mime
-        size = draft.size
-        sha256 = draft.sha256
-        url = draft.url
-        objectKey = draft.objectKey
-        width = draft.width
-        height = draft.height
-        durationMs = draft.durationMs
-        snapshotUrl = draft.snapshotUrl
-        snapshotWidth = draft.snapshotWidth
-        snapshotHeight = draft.snapshotHeight
-        fileName = draft.fileName
+        self.draft = draft
         self.createdAt = createdAt
         self.deletedAt = deletedAt
     }
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<MediaDraft, Value>) -> Value { draft[keyPath: keyPath] }
 
     /// Where a media file may live: any https URL, or under OpenIM's storage origin (often plain http inside the
     /// cluster). Registration and the before-send webhook apply the same rule.
@@ -60,39 +36,41 @@ public struct MediaFile: Sendable, Equatable {
 
     /// The payload a custom (110) message carries for this file.
     public var payload: MediaPayload {
-        MediaPayload(
-            mediaId: idString, kind: kind, url: url, mime: mime, size: size, width: width.map(Int64.init), height: height.map(Int64.init),
-            durationMs: durationMs, snapshotUrl: snapshotUrl, fileName: fileName
+        let d = draft
+        return MediaPayload(
+            mediaId: idString, kind: d.kind, url: d.url, mime: d.mime, size: d.size, width: d.width.map(Int64.init),
+            height: d.height.map(Int64.init), durationMs: d.durationMs, snapshotUrl: d.snapshotUrl, fileName: d.fileName
         )
     }
 
     /// OpenIM's native content for the file: image → picture (102), video → video (104), audio → sound (103),
     /// file → file (105).
     public func nativeContent() throws(OpenIMContentError) -> MessageContent {
-        try MessageEncoder.native(payload, snapshotWidth: snapshotWidth.map(Int64.init), snapshotHeight: snapshotHeight.map(Int64.init))
+        try MessageEncoder.native(payload, snapshotWidth: draft.snapshotWidth.map(Int64.init), snapshotHeight: draft.snapshotHeight.map(Int64.init))
     }
 
     /// Writes the row with the field names of the media API (keys sorted; absent values left out).
     public func write(to writer: inout JSONWriter) {
+        let d = draft
         writer.object { object in
-            object.member("conversationId", conversationId)
+            object.member("conversationId", d.conversationId)
             object.member("createdAt", ISO8601.format(createdAt))
             if let deletedAt { object.member("deletedAt", ISO8601.format(deletedAt)) }
-            object.member("durationMs", durationMs)
-            object.member("fileName", fileName)
-            object.member("height", height)
+            object.member("durationMs", d.durationMs)
+            object.member("fileName", d.fileName)
+            object.member("height", d.height)
             object.member("id", idString)
-            object.member("kind", kind.rawValue)
-            object.member("mime", mime)
-            object.member("objectKey", objectKey)
-            object.member("ownerUserId", ownerUserId)
-            object.member("sha256", sha256)
-            object.member("size", size)
-            object.member("snapshotHeight", snapshotHeight)
-            object.member("snapshotUrl", snapshotUrl)
-            object.member("snapshotWidth", snapshotWidth)
-            object.member("url", url)
-            object.member("width", width)
+            object.member("kind", d.kind.rawValue)
+            object.member("mime", d.mime)
+            object.member("objectKey", d.objectKey)
+            object.member("ownerUserId", d.ownerUserId)
+            object.member("sha256", d.sha256)
+            object.member("size", d.size)
+            object.member("snapshotHeight", d.snapshotHeight)
+            object.member("snapshotUrl", d.snapshotUrl)
+            object.member("snapshotWidth", d.snapshotWidth)
+            object.member("url", d.url)
+            object.member("width", d.width)
         }
     }
 }

@@ -1,5 +1,5 @@
 import CatalogCore
-import Foundation
+import FuzzSupport
 
 /// Manifests, merge patches, single stickers, GIF configurations and media registrations from any bytes.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -13,13 +13,4 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     return 0
 }
 
-// SwiftPM gives an executable its own `main`, so libFuzzer's is not linked; hand control to its driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { start, count in fuzz(start, count) })
+runFuzzer { start, count in fuzz(start, count) }

@@ -1,4 +1,4 @@
-import Foundation
+import FuzzSupport
 import OpenIMContent
 
 /// Webhook bodies, webhook content of every type we decode, and payloads: any bytes must decode or throw, never crash.
@@ -25,13 +25,4 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     return 0
 }
 
-// SwiftPM gives an executable its own `main`, so libFuzzer's is not linked; hand control to its driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { start, count in fuzz(start, count) })
+runFuzzer { start, count in fuzz(start, count) }
