@@ -13,6 +13,8 @@ public struct CatalogServiceComponents: Sendable {
     public let usage: UsageRecorder
     public let snapshots: CatalogSnapshotStore
     public let configuration: ServiceConfiguration
+    /// Requests answered on the fast lane rather than by the router.
+    public let fastLaneAnswers: FastLaneCounter
 }
 
 /// Builds the whole service: pool, repositories, snapshot service and router. `serve` and the tests call this
@@ -34,13 +36,18 @@ public func buildApplication(
     )
     let components = CatalogServiceComponents(
         database: database, packs: packs, media: PostgresMediaRepository(database: database), usage: usage, snapshots: snapshots,
-        configuration: configuration
+        configuration: configuration, fastLaneAnswers: FastLaneCounter()
     )
-    let router = buildRouter(components: components)
+    let (router, fastRoutes) = buildRouter(components: components)
+    let serverName = "catalog-service"
+    let lane = FastLane(routes: fastRoutes, serverName: serverName, logger: logger, answered: components.fastLaneAnswers)
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .milliseconds(Int64(configuration.httpIdleTimeout.milliseconds)))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "catalog-service"),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [ExpectContinueHandler(), FastLaneInstaller(lane: lane)],
+            idleTimeout: .milliseconds(Int64(configuration.httpIdleTimeout.milliseconds))
+        )),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: [database, snapshotService, usageService],
         logger: logger
     )
@@ -53,8 +60,8 @@ public func buildApplication(
     return (app, components)
 }
 
-/// The router: middleware first, then one area per audience.
-func buildRouter(components: CatalogServiceComponents) -> Router<AppRequestContext> {
+/// The router: middleware first, then one area per audience; and the routes the fast lane may answer before it.
+func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestContext>, [FastRoute]) {
     let configuration = components.configuration
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware())
@@ -63,20 +70,23 @@ func buildRouter(components: CatalogServiceComponents) -> Router<AppRequestConte
 
     HealthController(database: components.database, snapshots: components.snapshots).addRoutes(to: router)
     let responder = RepresentationResponder(cacheControl: configuration.catalogCacheControl)
-    CatalogController(snapshots: components.snapshots, repository: components.packs, responder: responder).addRoutes(to: router)
+    let catalog = CatalogController(snapshots: components.snapshots, repository: components.packs, responder: responder)
+    catalog.addRoutes(to: router)
     AssetController(repository: components.packs).addRoutes(to: router)
     let gifConfig = GIFConfigController(snapshots: components.snapshots, repository: components.packs, responder: responder)
     gifConfig.addPublicRoutes(to: router)
     let media = MediaController(repository: components.media, storageOrigin: configuration.storageOrigin)
 
-    let gateway = router.group("/v1")
-        .add(middleware: BearerAuthenticator(audience: "gateway", token: configuration.gatewayToken, otherTokens: [configuration.adminToken]))
+    let gatewayAuthenticator = BearerAuthenticator(audience: "gateway", token: configuration.gatewayToken, otherTokens: [configuration.adminToken])
+    let gateway = router.group("/v1").add(middleware: gatewayAuthenticator)
     media.addGatewayRoutes(to: gateway)
-    ResolveController(resolver: ContentResolver(snapshots: components.snapshots, media: components.media)).addRoutes(to: gateway)
-    OpenIMWebhookController(
+    let resolve = ResolveController(resolver: ContentResolver(snapshots: components.snapshots, media: components.media))
+    resolve.addRoutes(to: gateway)
+    let webhooks = OpenIMWebhookController(
         snapshots: components.snapshots, recorder: components.usage, secret: Array(configuration.webhookSecret.utf8),
         storageOrigin: configuration.storageOrigin
-    ).addRoutes(to: router)
+    )
+    webhooks.addRoutes(to: router)
 
     let admin = router.group("/v1/admin")
         .add(middleware: BearerAuthenticator(audience: "admin", token: configuration.adminToken, otherTokens: [configuration.gatewayToken]))
@@ -88,5 +98,6 @@ func buildRouter(components: CatalogServiceComponents) -> Router<AppRequestConte
         repository: components.packs, snapshots: components.snapshots, adminToken: Array(configuration.adminToken.utf8),
         gatewayToken: Array(configuration.gatewayToken.utf8), publicBaseURL: configuration.publicBaseURL
     ).addRoutes(to: router)
-    return router
+    let fastRoutes = catalog.fastRoutes() + gifConfig.fastRoutes() + resolve.fastRoutes(authenticator: gatewayAuthenticator) + webhooks.fastRoutes()
+    return (router, fastRoutes)
 }

@@ -71,7 +71,22 @@ struct ContentResolver: Sendable {
         var mediaIds: [UUID] = []
         for case .success(.media(let id)) in references { mediaIds.append(id) }
         let files = mediaIds.isEmpty ? [:] : try await media.media(ids: mediaIds)
-        return zip(references, paths).map { reference, path in
+        return resolve(references, paths: paths, format: format, text: text, snapshot: snapshot, files: files)
+    }
+
+    /// The same without PostgreSQL: nil when a reference names media.
+    func resolveFromMemory(
+        _ references: [Result<ItemReference, Problem>], paths: [String], format: ResolveFormat, text: FallbackText, snapshot: CatalogSnapshot
+    ) -> [Result<MessageContent, Problem>]? {
+        for case .success(.media) in references { return nil }
+        return resolve(references, paths: paths, format: format, text: text, snapshot: snapshot, files: [:])
+    }
+
+    private func resolve(
+        _ references: [Result<ItemReference, Problem>], paths: [String], format: ResolveFormat, text: FallbackText, snapshot: CatalogSnapshot,
+        files: [UUID: MediaFile]
+    ) -> [Result<MessageContent, Problem>] {
+        zip(references, paths).map { reference, path in
             switch reference {
             case .failure(let problem): return .failure(problem)
             case .success(let item): return content(of: item, path: path, format: format, text: text, snapshot: snapshot, files: files)

@@ -24,7 +24,10 @@ struct ResolveController {
 
     /// Parses the body as a JSON object, refusing members outside `allowed`.
     static func object(_ request: Request, allowed: Set<String>) async throws -> JSONValue {
-        let bytes = try await JSONRequest.body(request, limit: maximumBodyBytes)
+        try object(try await JSONRequest.body(request, limit: maximumBodyBytes), allowed: allowed)
+    }
+
+    static func object(_ bytes: [UInt8], allowed: Set<String>) throws -> JSONValue {
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes)
@@ -56,20 +59,50 @@ struct ResolveController {
         }
     }
 
-    func resolve(_ request: Request) async throws -> Response {
-        let json = try await Self.object(request, allowed: Self.resolveFields)
-        let format = try Self.format(json)
-        let text = try Self.text(json)
+    /// A parsed resolve request.
+    struct ResolveBatch {
+        var references: [Result<ItemReference, Problem>]
+        var paths: [String]
+        var format: ResolveFormat
+        var text: FallbackText
+    }
+
+    static func batch(_ bytes: [UInt8]) throws -> ResolveBatch {
+        let json = try object(bytes, allowed: resolveFields)
+        let format = try format(json)
+        let text = try text(json)
         guard case .array(let items)? = json["items"] else {
-            throw Problem.validation([FieldIssue(field: "items", message: "is required: an array of 1 to \(Self.maximumItems) items")])
+            throw Problem.validation([FieldIssue(field: "items", message: "is required: an array of 1 to \(maximumItems) items")])
         }
-        guard (1...Self.maximumItems).contains(items.count) else {
-            throw Problem.validation([FieldIssue(field: "items", message: "must hold 1 to \(Self.maximumItems) items, not \(items.count)")])
+        guard (1...maximumItems).contains(items.count) else {
+            throw Problem.validation([FieldIssue(field: "items", message: "must hold 1 to \(maximumItems) items, not \(items.count)")])
         }
-        let snapshot = try resolver.snapshot()
         let paths = items.indices.map { "items[\($0)]" }
-        let references = zip(items, paths).map { ItemReference.parse($0, path: $1) }
-        let results = try await resolver.resolve(references, paths: paths, format: format, text: text, snapshot: snapshot)
+        return ResolveBatch(references: zip(items, paths).map { ItemReference.parse($0, path: $1) }, paths: paths, format: format, text: text)
+    }
+
+    func resolve(_ request: Request) async throws -> Response {
+        let batch = try Self.batch(try await JSONRequest.body(request, limit: Self.maximumBodyBytes))
+        let snapshot = try resolver.snapshot()
+        let results = try await resolver.resolve(batch.references, paths: batch.paths, format: batch.format, text: batch.text, snapshot: snapshot)
+        return Self.answer(results, snapshot: snapshot).response
+    }
+
+    /// The fast lane's resolve: stickers and GIFs from the snapshot. It declines (nil) bodies the router would
+    /// refuse, a missing or foreign token, and batches naming media, which need PostgreSQL.
+    func fastRoutes(authenticator: BearerAuthenticator) -> [FastRoute] {
+        [
+            FastRoute("/v1/resolve", methods: [.post], maximumBodyBytes: Self.maximumBodyBytes) { request in
+                guard authenticator.admits(request.head.headerFields), JSONRequest.isJSON(request.head.headerFields),
+                      let batch = try? Self.batch(Array(request.body.readableBytesView)), let snapshot = resolver.snapshots.current,
+                      let results = resolver.resolveFromMemory(batch.references, paths: batch.paths, format: batch.format, text: batch.text, snapshot: snapshot)
+                else { return nil }
+                return Self.answer(results, snapshot: snapshot)
+            },
+        ]
+    }
+
+    static func answer(_ results: [Result<MessageContent, Problem>], snapshot: CatalogSnapshot) -> PlainResponse {
         var writer = JSONWriter(capacity: 256 + results.count * 1024)
         writer.object { object in
             object.member("catalogVersion", snapshot.version)
@@ -89,7 +122,7 @@ struct ResolveController {
         }
         var headers = HTTPFields()
         headers[.catalogVersion] = String(snapshot.version)
-        return JSONRequest.response(writer.bytes, headers: headers)
+        return PlainResponse.json(writer.bytes, headers: headers)
     }
 
     /// Builds a complete `/msg/send_msg` body for one item.

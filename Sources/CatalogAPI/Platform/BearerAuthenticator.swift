@@ -33,11 +33,20 @@ struct BearerAuthenticator: RouterMiddleware {
 
     /// The bearer token of `request`, if it carries exactly one well-formed Authorization header.
     static func bearer(of request: Request) -> [UInt8]? {
-        let values = request.headers[values: .authorization]
+        bearer(in: request.headers)
+    }
+
+    static func bearer(in headers: HTTPFields) -> [UInt8]? {
+        let values = headers[values: .authorization]
         guard values.count == 1, let value = values.first else { return nil }
         let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         return Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
+    }
+
+    /// Whether `headers` carry this audience's token (the fast lane's check; any refusal is the router's).
+    func admits(_ headers: HTTPFields) -> Bool {
+        Self.bearer(in: headers).map { Self.constantTimeEquals($0, token) } ?? false
     }
 
     func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {

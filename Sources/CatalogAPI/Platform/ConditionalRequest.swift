@@ -114,7 +114,15 @@ struct RepresentationResponder {
         to request: Request, representation: PreparedRepresentation, lastModified: (header: String, date: Date)?,
         catalogVersion: Int64?
     ) -> Response {
-        let gzip = ConditionalRequest.prefersGzip(request.headers)
+        respond(method: request.method, headers: request.headers, representation: representation, lastModified: lastModified, catalogVersion: catalogVersion).response
+    }
+
+    /// The same answer from a request's method and header fields alone (the fast lane has no `Request`).
+    func respond(
+        method: HTTPRequest.Method, headers requestHeaders: HTTPFields, representation: PreparedRepresentation,
+        lastModified: (header: String, date: Date)?, catalogVersion: Int64?
+    ) -> PlainResponse {
+        let gzip = ConditionalRequest.prefersGzip(requestHeaders)
         let eTag = gzip ? representation.gzipETag : representation.eTag
         var headers = HTTPFields()
         headers[.eTag] = eTag
@@ -125,23 +133,23 @@ struct RepresentationResponder {
         if let catalogVersion { headers[.catalogVersion] = String(catalogVersion) }
 
         var notModified = false
-        if let condition = ConditionalRequest.condition(.ifNoneMatch, in: request.headers) {
+        if let condition = ConditionalRequest.condition(.ifNoneMatch, in: requestHeaders) {
             notModified = ConditionalRequest.noneMatchFails(condition, current: eTag)
-        } else if let lastModified, let since = request.headers[.ifModifiedSince].flatMap(HTTPDate.parse) {
+        } else if let lastModified, let since = requestHeaders[.ifModifiedSince].flatMap(HTTPDate.parse) {
             // Only without If-None-Match (§13.2.2); dates are whole seconds.
             notModified = lastModified.date.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
         }
         if notModified {
-            return Response(status: .notModified, headers: headers)
+            return PlainResponse(status: .notModified, headers: headers)
         }
         if let lastModified { headers[.lastModified] = lastModified.header }
         headers[.contentType] = "application/json"
         let body = gzip ? representation.gzip : representation.identity
         if gzip { headers[.contentEncoding] = "gzip" }
-        if request.method == .head {
+        if method == .head {
             headers[.contentLength] = String(body.readableBytes)
-            return Response(status: .ok, headers: headers, body: ResponseBody())
+            return PlainResponse(status: .ok, headers: headers)
         }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        return PlainResponse(status: .ok, headers: headers, body: body)
     }
 }

@@ -23,7 +23,20 @@ struct GIFConfigController {
 
     func publicDocument(_ request: Request) throws -> Response {
         guard let snapshot = snapshots.current else { throw Problem.unavailable("The catalog is loading; retry shortly.") }
-        return responder.respond(to: request, representation: snapshot.gifDocument, lastModified: nil, catalogVersion: snapshot.version)
+        return publicDocument(snapshot, method: request.method, headers: request.headers).response
+    }
+
+    func publicDocument(_ snapshot: CatalogSnapshot, method: HTTPRequest.Method, headers: HTTPFields) -> PlainResponse {
+        responder.respond(method: method, headers: headers, representation: snapshot.gifDocument, lastModified: nil, catalogVersion: snapshot.version)
+    }
+
+    /// The public document on the fast lane (declined before the first snapshot).
+    func fastRoutes() -> [FastRoute] {
+        [
+            FastRoute("/v1/gif-config", methods: [.get, .head]) { request in
+                snapshots.current.map { publicDocument($0, method: request.head.method, headers: request.head.headerFields) }
+            },
+        ]
     }
 
     func adminDocument() async throws -> Response {

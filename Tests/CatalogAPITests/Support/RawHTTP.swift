@@ -70,13 +70,22 @@ final class RawHTTP: @unchecked Sendable {
 
     /// Reads until the server closes the connection (or the 10 s receive timeout); the text received.
     func readBlocking() -> (text: String, closed: Bool) {
+        let (bytes, closed) = readBytesBlocking()
+        return (String(decoding: bytes, as: UTF8.self), closed)
+    }
+
+    func readBytesUntilClosed() async -> (bytes: [UInt8], closed: Bool) {
+        (try? await Self.offThread { self.readBytesBlocking() }) ?? ([], false)
+    }
+
+    func readBytesBlocking() -> (bytes: [UInt8], closed: Bool) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count == 0 { return (String(decoding: received, as: UTF8.self), true) }
+            if count == 0 { return (received, true) }
             // A reset (the server closed while data was still in flight) is a close too; a timeout is not.
-            if count < 0 { return (String(decoding: received, as: UTF8.self), errno == ECONNRESET) }
+            if count < 0 { return (received, errno == ECONNRESET) }
             received.append(contentsOf: buffer[0..<count])
         }
     }

@@ -59,7 +59,7 @@ enum TestService {
         if url == nil { url = try await freshDatabase() }
         let databaseURL = url!
         let (app, components) = try await buildApplication(configuration: configuration(database: databaseURL, poll: poll), logger: logger)
-        return try await app.test(.router) { client in
+        return try await app.test(.live) { client in
             let loaded = await components.snapshots.waitForVersion(0)
             #expect(loaded, "the catalog snapshot did not load")
             return try await body(client, components)

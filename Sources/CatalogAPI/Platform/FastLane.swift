@@ -1,0 +1,335 @@
+import CatalogCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import Metrics
+import NIOCore
+import NIOHTTPTypes
+import Synchronization
+
+/// A complete response computed without suspending. Route handlers return it to the router as a `Response`; the
+/// fast lane writes it straight onto the connection.
+struct PlainResponse {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    /// Nil for no body (304, HEAD): a HEAD answer carries the GET's Content-Length in `headers`.
+    var body: ByteBuffer?
+
+    init(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer? = nil) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A JSON body that is never cached (what `JSONRequest.response` gives the router).
+    static func json(_ bytes: [UInt8], headers extra: HTTPFields = [:]) -> PlainResponse {
+        var headers = extra
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return PlainResponse(status: .ok, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+
+    var response: Response {
+        Response(status: status, headers: headers, body: body.map { ResponseBody(byteBuffer: $0) } ?? ResponseBody())
+    }
+}
+
+/// One route the fast lane may answer. Its handler gives nil whenever the router should answer instead — any error,
+/// anything needing PostgreSQL — so every refusal is still produced by the one router and its middleware.
+struct FastRoute: Sendable {
+    /// A path: literal segments and `{name}` placeholders matching one non-empty segment.
+    let pattern: String
+    let methods: Set<HTTPRequest.Method>
+    /// 0 for routes answered without a body; a bigger body goes to the router, which applies its own limit.
+    let maximumBodyBytes: Int
+    let respond: @Sendable (_ request: FastRequest) -> PlainResponse?
+
+    fileprivate let segments: [Substring?]
+
+    init(
+        _ pattern: String, methods: Set<HTTPRequest.Method>, maximumBodyBytes: Int = 0,
+        respond: @escaping @Sendable (_ request: FastRequest) -> PlainResponse?
+    ) {
+        self.pattern = pattern
+        self.methods = methods
+        self.maximumBodyBytes = maximumBodyBytes
+        self.respond = respond
+        self.segments = pattern.split(separator: "/").map { $0.hasPrefix("{") ? nil : $0 }
+    }
+
+    /// The placeholder values when `path` (no query) matches.
+    fileprivate func match(_ path: Substring) -> [Substring]? {
+        guard path.first == "/" else { return nil }
+        var captures: [Substring] = []
+        var index = 0
+        for segment in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            guard index < segments.count, !segment.isEmpty else { return nil }
+            if let literal = segments[index] {
+                guard literal == segment else { return nil }
+            } else {
+                captures.append(segment)
+            }
+            index += 1
+        }
+        return index == segments.count ? captures : nil
+    }
+}
+
+/// What a fast route sees of a request.
+struct FastRequest {
+    let head: HTTPRequest
+    /// The values of the pattern's placeholders, in order.
+    let captures: [Substring]
+    /// The whole body (empty for requests without one).
+    let body: ByteBuffer
+    /// `X-Request-Id` as echoed in the answer.
+    let id: String
+    let laneLogger: Logger
+
+    /// The service's logger with this request's id, as route handlers on the router get it.
+    var logger: Logger {
+        var logger = laneLogger
+        logger[metadataKey: "request.id"] = .string(id)
+        return logger
+    }
+}
+
+/// The hot, read-only routes answered on the event loop (catalog, pack, GIF configuration, resolve from memory,
+/// before-send webhooks), without the hop to a Swift task, the router and the middleware chain.
+///
+/// It only ever answers plain successes: a route's handler declines (nil) on any error or on anything needing
+/// PostgreSQL, and so does the lane for `Connection` headers, percent-encoded paths, trailers and bodies above the
+/// route's limit. Declined requests go to the router untouched, in order. Every answer carries what the router's
+/// middleware adds (`X-Request-Id`, `Date`, `Server`), is counted in the same Prometheus series and is logged in the
+/// same line, by route pattern.
+struct FastLane: Sendable {
+    let routes: [FastRoute]
+    let serverName: String
+    let logger: Logger
+    let answered: FastLaneCounter
+
+    func route(for head: HTTPRequest) -> (FastRoute, [Substring])? {
+        guard head.headerFields[.connection] == nil, let fullPath = head.path else { return nil }
+        let path = fullPath.utf8.firstIndex(of: UInt8(ascii: "?")).map { fullPath[..<$0] } ?? fullPath[...]
+        guard !path.utf8.contains(UInt8(ascii: "%")) else { return nil }
+        for route in routes where route.methods.contains(head.method) {
+            if let captures = route.match(path) { return (route, captures) }
+        }
+        return nil
+    }
+
+    /// The complete answer, or nil to let the router answer.
+    func answer(_ route: FastRoute, head: HTTPRequest, captures: [Substring], body: ByteBuffer, startNanoseconds: UInt64) -> PlainResponse? {
+        let incoming = head.headerFields[.xRequestID]
+        let id = incoming.flatMap { RequestLoggingMiddleware.isSane($0) ? $0 : nil } ?? RequestLoggingMiddleware.generateID()
+        let request = FastRequest(head: head, captures: captures, body: body, id: id, laneLogger: logger)
+        guard var response = route.respond(request) else { return nil }
+        answered.increment()
+        response.headers[.xRequestID] = id
+        response.headers[.date] = HTTPDateCache.now()
+        response.headers[.server] = serverName
+        if let body = response.body { response.headers[.contentLength] = String(body.readableBytes) }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - startNanoseconds
+        FastLaneMetrics.shared.record(route: route.pattern, method: request.head.method, status: response.status, nanoseconds: elapsed)
+        if logger.logLevel <= .info {
+            logger.info("request", metadata: [
+                "request.id": .string(id),
+                "http.method": .string(request.head.method.rawValue),
+                "http.route": .string(route.pattern),
+                "http.status": .stringConvertible(response.status.code),
+                "duration.ms": .string(String(format: "%.2f", Double(elapsed) / 1_000_000)),
+            ])
+        }
+        return response
+    }
+}
+
+/// Requests the lane answered since start (tests check that the lane, not the router, answered).
+public final class FastLaneCounter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    public init() {}
+
+    public var value: Int { count.load(ordering: .relaxed) }
+
+    func increment() { count.add(1, ordering: .relaxed) }
+}
+
+/// Sits after Hummingbird's connection-state handler (so idle timeouts and graceful shutdown see every request)
+/// and before the router's channel. A request head for a fast route is held until its end arrives; then the route
+/// answers, or the held parts go on to the router as if nothing had happened. While the router owns a request
+/// (reading it or still answering), every later request goes to the router too, so answers never overtake each
+/// other on a pipelined connection.
+final class FastLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private struct Held {
+        var head: HTTPRequest
+        var route: FastRoute
+        var captures: [Substring]
+        var body: ByteBuffer?
+        var start: UInt64
+    }
+
+    private let lane: FastLane
+    private var held: Held?
+    /// The router has a request whose end it has not been given yet.
+    private var routerReading = false
+    /// Requests given to the router whose response has not ended yet.
+    private var routerAnswering = 0
+
+    init(lane: FastLane) {
+        self.lane = lane
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if held == nil, !routerReading, routerAnswering == 0, let (route, captures) = lane.route(for: head) {
+                held = Held(head: head, route: route, captures: captures, body: nil, start: DispatchTime.now().uptimeNanoseconds)
+                return
+            }
+            forward(.head(head), context: context)
+        case .body(let part):
+            guard var request = held else { return forward(.body(part), context: context) }
+            if (request.body?.readableBytes ?? 0) + part.readableBytes > request.route.maximumBodyBytes {
+                handOver(context: context)
+                return forward(.body(part), context: context)
+            }
+            held = nil  // keep the buffer uniquely referenced while appending
+            if request.body == nil { request.body = part } else { request.body!.writeImmutableBuffer(part) }
+            held = request
+        case .end(let trailers):
+            guard let request = held else { return forward(.end(trailers), context: context) }
+            if trailers == nil,
+               let response = lane.answer(
+                   request.route, head: request.head, captures: request.captures, body: request.body ?? ByteBuffer(), startNanoseconds: request.start
+               )
+            {
+                held = nil
+                write(response, context: context)
+                return
+            }
+            handOver(context: context)
+            forward(.end(trailers), context: context)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { routerAnswering -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    /// A held request goes to the router after all.
+    private func handOver(context: ChannelHandlerContext) {
+        guard let request = held else { return }
+        held = nil
+        forward(.head(request.head), context: context)
+        if let body = request.body { forward(.body(body), context: context) }
+    }
+
+    private func forward(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head:
+            routerReading = true
+            routerAnswering += 1
+        case .end: routerReading = false
+        case .body: break
+        }
+        context.fireChannelRead(wrapInboundOut(part))
+    }
+
+    private func write(_ response: PlainResponse, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: response.status, headerFields: response.headers))), promise: nil)
+        if let body = response.body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+/// Puts a `FastLaneHandler` right after Hummingbird's `HTTPConnectionStateHandler` once the pipeline is complete
+/// (`additionalChannelHandlers` are added before that handler), then removes itself.
+final class FastLaneInstaller: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+
+    private let lane: FastLane
+    private var installed = false
+
+    init(lane: FastLane) {
+        self.lane = lane
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        install(context: context)
+        context.fireChannelActive()
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        install(context: context)
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// Adds the lane; this handler leaves only after passing on the event that triggered it (events fired from a
+    /// removed handler go nowhere, and the connection-state handler needs `channelActive` to start its idle timer).
+    private func install(context: ChannelHandlerContext) {
+        guard !installed else { return }
+        installed = true
+        let pipeline = context.pipeline.syncOperations
+        let handler = FastLaneHandler(lane: lane)
+        if let state = try? pipeline.handler(type: HTTPConnectionStateHandler.self) {
+            try? pipeline.addHandler(handler, position: .after(state))
+        } else {
+            try? pipeline.addHandler(handler, position: .after(self))
+        }
+    }
+}
+
+/// The `Date` header value, formatted at most once per second.
+enum HTTPDateCache {
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+
+    static func now() -> String {
+        let second = time(nil)
+        return cache.withLock { cached in
+            if cached.second != second {
+                cached = (second, HTTPDate.format(Date(timeIntervalSince1970: TimeInterval(second))))
+            }
+            return cached.text
+        }
+    }
+}
+
+/// The fast lane's requests in the same Prometheus series as Hummingbird's `MetricsMiddleware` (`hb_requests`,
+/// `http_server_request_duration`, by route pattern, method and status), with the metric objects made once.
+final class FastLaneMetrics: Sendable {
+    static let shared = FastLaneMetrics()
+
+    private struct Key: Hashable {
+        let route: String
+        let method: HTTPRequest.Method
+        let status: Int
+    }
+
+    private let cache = Mutex<[Key: (Counter, Timer)]>([:])
+
+    func record(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, nanoseconds: UInt64) {
+        let key = Key(route: route, method: method, status: status.code)
+        let (counter, timer) = cache.withLock { cache in
+            if let metrics = cache[key] { return metrics }
+            let dimensions = [("http.route", route), ("http.request.method", method.rawValue), ("http.response.status_code", String(status.code))]
+            let metrics = (Counter(label: "hb.requests", dimensions: dimensions),
+                           Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds))
+            cache[key] = metrics
+            return metrics
+        }
+        counter.increment()
+        timer.recordNanoseconds(Int64(truncatingIfNeeded: nanoseconds))
+    }
+}

@@ -1,0 +1,189 @@
+@testable import CatalogAPI
+import CatalogCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import OpenIMContent
+import Testing
+
+/// A response read off a raw socket.
+struct RawResponse: Equatable {
+    var status: Int
+    /// Lower-cased names, in the order received.
+    var headers: [(name: String, value: String)]
+    var body: [UInt8]
+
+    func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }
+
+    /// Headers sorted, without the two that differ per request by design.
+    var comparableHeaders: [String] {
+        headers.filter { $0.name != "date" && $0.name != "x-request-id" }.map { "\($0.name): \($0.value)" }.sorted()
+    }
+
+    static func == (lhs: RawResponse, rhs: RawResponse) -> Bool {
+        lhs.status == rhs.status && lhs.comparableHeaders == rhs.comparableHeaders && lhs.body == rhs.body
+    }
+
+    /// Splits pipelined responses; `bodyless[i]` marks answers to HEAD. Nil when the bytes end mid-response.
+    static func parse(_ bytes: [UInt8], bodyless: [Bool] = []) -> [RawResponse]? {
+        var responses: [RawResponse] = []
+        var index = 0
+        let separator: [UInt8] = Array("\r\n\r\n".utf8)
+        while index < bytes.count {
+            guard let end = (index...(bytes.count - separator.count)).first(where: { Array(bytes[$0..<($0 + 4)]) == separator }) else { return nil }
+            let lines = String(decoding: bytes[index..<end], as: UTF8.self).components(separatedBy: "\r\n")
+            guard let status = lines.first.flatMap({ Int($0.split(separator: " ")[1]) }) else { return nil }
+            let headers = lines.dropFirst().map { line -> (name: String, value: String) in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                return (parts[0].lowercased(), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")
+            }
+            var response = RawResponse(status: status, headers: headers, body: [])
+            let bodyStart = end + separator.count
+            let isHead = responses.count < bodyless.count && bodyless[responses.count]
+            let length = isHead || status == 304 ? 0 : Int(response.header("content-length") ?? "0") ?? 0
+            guard bodyStart + length <= bytes.count else { return nil }
+            response.body = Array(bytes[bodyStart..<(bodyStart + length)])
+            responses.append(response)
+            index = bodyStart + length
+        }
+        return responses
+    }
+}
+
+@Suite("Fast lane: the hot routes answered on the event loop, byte for byte as the router answers them")
+struct FastLaneTests {
+    static let closing = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+    static func request(_ method: String, _ path: String, headers: [String] = [], body: String? = nil) -> String {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for header in headers { text += header + "\r\n" }
+        if let body { text += "Content-Length: \(body.utf8.count)\r\n\r\n" + body } else { text += "\r\n" }
+        return text
+    }
+
+    /// Sends `requests` pipelined on one connection, closed by a health check; the answers before it.
+    static func exchange(port: Int, _ requests: [String], bodyless: [Bool] = []) async throws -> [RawResponse] {
+        let raw = try RawHTTP(port: port)
+        try await raw.send(requests.joined() + closing)
+        let (bytes, _) = await raw.readBytesUntilClosed()
+        let responses = try #require(RawResponse.parse(bytes, bodyless: bodyless), "unparseable: \(String(decoding: bytes.prefix(300), as: UTF8.self))")
+        try #require(responses.count == requests.count + 1, "\(responses.count) answers to \(requests.count + 1) requests")
+        return Array(responses.dropLast())
+    }
+
+    @Test func theLaneAnswersExactlyWhatTheRouterAnswers() async throws {
+        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+            _ = try await ResolveTests.seed(client, components)
+            let catalog = try await client.execute(uri: "/v1/catalog", method: .get)
+            let eTag = try #require(catalog.headers[.eTag])
+            let content = try await WebhookTests.stickerContent(client, "pk-s0")
+            let gateway = ["Authorization: Bearer \(TestService.gatewayToken)", "Content-Type: application/json"]
+            let cases: [(String, Bool)] = [
+                (Self.request("GET", "/v1/catalog"), false),
+                (Self.request("GET", "/v1/catalog?locale=en", headers: ["Accept-Encoding: br, gzip;q=0.8"]), false),
+                (Self.request("GET", "/v1/catalog", headers: ["If-None-Match: W/\"x\", \(eTag)"]), false),
+                (Self.request("HEAD", "/v1/catalog", headers: ["Accept-Encoding: gzip"]), true),
+                (Self.request("GET", "/v1/catalog/packs/pk"), false),
+                (Self.request("GET", "/v1/gif-config"), false),
+                (Self.request("POST", "/v1/resolve", headers: gateway, body: #"{"format":"picture","items":[{"kind":"sticker","id":"pk-s0"},{"kind":"sticker","id":"nope"},{"kind":"sticker","id":"wip-s0"}]}"#), false),
+                (Self.request("POST", "/v1/openim/callbacks/\(TestService.webhookSecret)/callbackBeforeSendGroupMsgCommand", headers: ["Content-Type: application/json"],
+                         body: WebhookTests.callback("callbackBeforeSendGroupMsgCommand", contentType: 110, content: content)), false),
+                (Self.request("POST", "/v1/openim/callbacks/\(TestService.webhookSecret)/callbackBeforeSendSingleMsgCommand", headers: ["Content-Type: application/json"],
+                         body: WebhookTests.callback("callbackBeforeSendSingleMsgCommand", contentType: 110, content: #"{"data":"{\"type\":\"sticker\",\"v\":1}"}"#, group: false)), false),
+            ]
+            for (laneRequest, isHead) in cases {
+                // The same request with a Connection header, which the lane always leaves to the router.
+                let routerRequest = laneRequest.replacingOccurrences(of: "Host: 127.0.0.1\r\n", with: "Host: 127.0.0.1\r\nConnection: keep-alive\r\n")
+                let before = components.fastLaneAnswers.value
+                let answers = try await Self.exchange(port: port, [laneRequest, routerRequest], bodyless: [isHead, isHead])
+                let line = laneRequest.prefix { $0 != "\r" }
+                #expect(components.fastLaneAnswers.value == before + 1, "\(line) was not answered on the lane")
+                #expect(answers[0] == answers[1], "\(line): lane \(answers[0].comparableHeaders) vs router \(answers[1].comparableHeaders)")
+                #expect([200, 304].contains(answers[0].status), "\(line): \(answers[0].status)")
+                #expect(answers[0].header("x-request-id") != nil && answers[0].header("date") != nil && answers[0].header("server") == "catalog-service")
+            }
+        }
+    }
+
+    @Test func requestsTheLaneDeclinesGetTheRoutersAnswer() async throws {
+        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+            _ = try await ResolveTests.seed(client, components)
+            let gateway = ["Authorization: Bearer \(TestService.gatewayToken)", "Content-Type: application/json"]
+            let before = components.fastLaneAnswers.value
+            let media = UUID().uuidString
+            let answers = try await Self.exchange(port: port, [
+                // Media needs PostgreSQL.
+                Self.request("POST", "/v1/resolve", headers: gateway, body: #"{"items":[{"kind":"media","id":"\#(media)"},{"kind":"sticker","id":"pk-s0"}]}"#),
+                // Refusals: no token, the admin token, not JSON, a body the router refuses, a wrong webhook secret.
+                Self.request("POST", "/v1/resolve", headers: ["Content-Type: application/json"], body: #"{"items":[{"kind":"sticker","id":"pk-s0"}]}"#),
+                Self.request("POST", "/v1/resolve", headers: ["Authorization: Bearer \(TestService.adminToken)", "Content-Type: application/json"], body: "{}"),
+                Self.request("POST", "/v1/resolve", headers: ["Authorization: Bearer \(TestService.gatewayToken)", "Content-Type: text/plain"], body: "{}"),
+                Self.request("POST", "/v1/resolve", headers: gateway, body: #"{"items":[],"extra":1}"#),
+                Self.request("POST", "/v1/openim/callbacks/wrong-secret/callbackBeforeSendGroupMsgCommand", headers: ["Content-Type: application/json"], body: "{}"),
+                // Unknown pack, a percent-encoded path (the router does not decode it either: 404), a body on a GET.
+                Self.request("GET", "/v1/catalog/packs/none"),
+                Self.request("GET", "/v1/catalog/packs/p%6B"),
+                Self.request("GET", "/v1/catalog", body: "x"),
+            ])
+            #expect(components.fastLaneAnswers.value == before, "the lane answered a request it should have declined")
+            #expect(answers.map(\.status) == [200, 401, 403, 415, 422, 404, 404, 404, 200], "\(answers.map(\.status))")
+            let items = try JSONParser.parse(answers[0].body)["items"]
+            guard case .array(let results)? = items, results.count == 2 else { Issue.record("\(items as Any)"); return }
+            #expect(results[0]["error"]?["status"] == .integer(404))
+            #expect(results[1]["contentType"] == .integer(110))
+            for answer in answers[1...6] { #expect(answer.header("content-type") == "application/problem+json") }
+        }
+    }
+
+    @Test func pipelinedAnswersKeepTheirOrderBehindARouterRequest() async throws {
+        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+            _ = try await ResolveTests.seed(client, components)
+            let catalog = try await client.execute(uri: "/v1/catalog", method: .get)
+            // The changes feed reads PostgreSQL; the catalog and pack reads behind it must not overtake it.
+            let answers = try await Self.exchange(port: port, [
+                Self.request("GET", "/v1/catalog/changes?since=0"), Self.request("GET", "/v1/catalog"), Self.request("GET", "/v1/catalog/packs/pk"),
+                Self.request("GET", "/v1/catalog/changes?since=1"), Self.request("GET", "/v1/catalog"),
+            ])
+            #expect(answers.map(\.status) == [200, 200, 200, 200, 200])
+            #expect(try JSONParser.parse(answers[0].body)["since"] == .integer(0))
+            #expect(answers[1].body == Array(catalog.body.readableBytesView))
+            #expect(try JSONParser.parse(answers[2].body)["id"] == .string("pk"))
+            #expect(try JSONParser.parse(answers[3].body)["since"] == .integer(1))
+            #expect(answers[4].body == Array(catalog.body.readableBytesView))
+        }
+    }
+
+    @Test func aBusyLaneConnectionOutlivesTheIdleTimeoutAndAnIdleOneDoesNot() async throws {
+        try await TestService.runLive(idleTimeout: .seconds(1)) { port, _, components in
+            let raw = try RawHTTP(port: port)
+            let before = components.fastLaneAnswers.value
+            let started = ContinuousClock.now
+            for _ in 0..<8 {
+                try await raw.send(Self.request("GET", "/v1/catalog"))
+                let answer = try await RawHTTP.offThread { try raw.readOneResponse() }
+                #expect(answer.status == 200)
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            #expect(ContinuousClock.now - started > .seconds(2))
+            #expect(components.fastLaneAnswers.value == before + 8)
+            // Now silent: the idle timeout closes it.
+            let (_, closed) = await raw.readUntilClosed()
+            #expect(closed)
+        }
+    }
+}
+
+extension RawHTTP {
+    /// Reads exactly one response (no HEAD) on a kept-alive connection.
+    func readOneResponse() throws -> RawResponse {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            if let responses = RawResponse.parse(received), responses.count == 1 { return responses[0] }
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { throw Failure(reason: "connection ended after \(received.count) bytes") }
+            received.append(contentsOf: buffer[0..<count])
+        }
+    }
+}
