@@ -61,17 +61,8 @@ public final class CatalogDatabase: Service, Sendable {
         guard let runner else { return }
         // A pool whose connections PostgreSQL dropped can take a long time to wind down; do not hold the
         // process's shutdown on it for more than a few seconds.
-        let finished = FirstAnswer()
-        await withCheckedContinuation { continuation in
-            finished.set(continuation)
-            Task {
-                await runner.value
-                finished.resume(true)
-            }
-            Task {
-                try? await Task.sleep(for: .seconds(3))
-                if finished.resume(false) { self.logger.warning("connection pool did not shut down within 3 s; leaving it") }
-            }
+        if await !FirstAnswer.awaitAll([runner], atMost: .seconds(3)) {
+            logger.warning("connection pool did not shut down within 3 s; leaving it")
         }
     }
 
@@ -298,22 +289,54 @@ final class Lease<Value: Sendable>: Sendable {
     }
 }
 
-/// Resumes a continuation with whichever answer comes first (the probe or the timeout).
-final class FirstAnswer: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
-
-    func set(_ value: CheckedContinuation<Bool, Never>) {
-        continuation.withLock { $0 = value }
+/// Resumes a continuation with whichever answer comes first (a probe or its timeout, work or cancellation), in
+/// either order relative to `set`.
+public final class FirstAnswer: Sendable {
+    private enum State {
+        case waiting(CheckedContinuation<Bool, Never>?)
+        case answered(Bool)
     }
 
-    /// Resumes with `value` unless an answer came first; whether this call was the one that resumed.
+    private let state = Mutex<State>(.waiting(nil))
+
+    public init() {}
+
+    /// Hands over the continuation; resumed at once if an answer came before it.
+    public func set(_ value: CheckedContinuation<Bool, Never>) {
+        let early = state.withLock { state -> Bool? in
+            if case .answered(let answer) = state { return answer }
+            state = .waiting(value)
+            return nil
+        }
+        if let early { value.resume(returning: early) }
+    }
+
+    /// Resumes with `value` unless an answer came first; whether this call was the first answer.
     @discardableResult
-    func resume(_ value: Bool) -> Bool {
-        let pending = continuation.withLock { current -> CheckedContinuation<Bool, Never>? in
-            defer { current = nil }
-            return current
+    public func resume(_ value: Bool) -> Bool {
+        let (first, pending) = state.withLock { state -> (Bool, CheckedContinuation<Bool, Never>?) in
+            guard case .waiting(let continuation) = state else { return (false, nil) }
+            state = .answered(value)
+            return (true, continuation)
         }
         pending?.resume(returning: value)
-        return pending != nil
+        return first
+    }
+
+    /// Waits for `tasks` to finish, but no longer than `limit`; whether they finished. Shutdown paths use it so a
+    /// PostgreSQL connection that ignores cancellation cannot hold the process forever.
+    public static func awaitAll(_ tasks: [Task<Void, Never>], atMost limit: Duration) async -> Bool {
+        let finished = FirstAnswer()
+        return await withCheckedContinuation { continuation in
+            finished.set(continuation)
+            Task {
+                for task in tasks { await task.value }
+                finished.resume(true)
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                finished.resume(false)
+            }
+        }
     }
 }

@@ -155,21 +155,41 @@ struct FastLaneTests {
     }
 
     @Test func aBusyLaneConnectionOutlivesTheIdleTimeoutAndAnIdleOneDoesNot() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(1)) { port, _, components in
+        try await Self.busyThenIdle(throughTheLane: true)
+    }
+
+    /// The same through the router, which the connection-state handler has always seen.
+    @Test func aBusyRouterConnectionOutlivesTheIdleTimeoutAndAnIdleOneDoesNot() async throws {
+        try await Self.busyThenIdle(throughTheLane: false)
+    }
+
+    /// A request every 250 ms for 7 s with a 3 s idle timeout (gaps stay well under it even on a loaded machine),
+    /// then silence.
+    static func busyThenIdle(throughTheLane: Bool) async throws {
+        try await TestService.runLive(idleTimeout: .seconds(3)) { port, _, components in
             let raw = try RawHTTP(port: port)
             let before = components.fastLaneAnswers.value
             let started = ContinuousClock.now
-            for _ in 0..<8 {
-                try await raw.send(Self.request("GET", "/v1/catalog"))
-                let answer = try await RawHTTP.offThread { try raw.readOneResponse() }
+            let rounds = 28
+            for round in 0..<rounds {
+                try await raw.send(Self.request("GET", "/v1/catalog", headers: throughTheLane ? [] : ["Connection: keep-alive"]))
+                let sent = ContinuousClock.now
+                let answer: RawResponse
+                do {
+                    answer = try await RawHTTP.offThread { try raw.readOneResponse() }
+                } catch {
+                    Issue.record("round \(round): \(error), \(ContinuousClock.now - sent) after sending, \(ContinuousClock.now - started) in")
+                    return
+                }
                 #expect(answer.status == 200)
-                try await Task.sleep(for: .milliseconds(300))
+                try await Task.sleep(for: .milliseconds(250))
             }
-            #expect(ContinuousClock.now - started > .seconds(2))
-            #expect(components.fastLaneAnswers.value == before + 8)
+            #expect(ContinuousClock.now - started > .seconds(6))
+            #expect(components.fastLaneAnswers.value == before + (throughTheLane ? rounds : 0))
             // Now silent: the idle timeout closes it.
+            let silent = ContinuousClock.now
             let (_, closed) = await raw.readUntilClosed()
-            #expect(closed)
+            #expect(closed, "not closed after \(ContinuousClock.now - silent) of silence")
         }
     }
 }
@@ -182,7 +202,7 @@ extension RawHTTP {
         while true {
             if let responses = RawResponse.parse(received), responses.count == 1 { return responses[0] }
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { throw Failure(reason: "connection ended after \(received.count) bytes") }
+            guard count > 0 else { throw Failure(reason: "connection ended after \(received.count) bytes (recv \(count), errno \(errno))") }
             received.append(contentsOf: buffer[0..<count])
         }
     }

@@ -29,6 +29,11 @@ struct OpenAPIRouteTests {
     }
 
     static func routedOperations() throws -> Set<String> {
+        try routes().router
+    }
+
+    /// The router's operations and the fast lane's, as `METHOD /path`.
+    static func routes() throws -> (router: Set<String>, lane: Set<String>) {
         let database = CatalogDatabase(url: try DatabaseURL("postgres://nobody@127.0.0.1:1/none"), logger: TestService.logger)
         let configuration = TestService.configuration(database: database.url)
         let components = CatalogServiceComponents(
@@ -36,8 +41,11 @@ struct OpenAPIRouteTests {
             usage: UsageRecorder(repository: PostgresUsageRepository(database: database)), snapshots: CatalogSnapshotStore(),
             configuration: configuration, fastLaneAnswers: FastLaneCounter()
         )
-        let (router, _) = buildRouter(components: components)
-        return Set(router.routes.map { "\($0.method.rawValue) \(Self.openAPIPath($0.path.description))" })
+        let (router, lane) = buildRouter(components: components)
+        return (
+            Set(router.routes.map { "\($0.method.rawValue) \(Self.openAPIPath($0.path.description))" }),
+            Set(lane.flatMap { route in route.methods.map { "\($0.rawValue) \(route.pattern)" } })
+        )
     }
 
     /// Hummingbird prints captures as `:name` or `{name}`; OpenAPI writes `{name}`.
@@ -55,5 +63,12 @@ struct OpenAPIRouteTests {
         #expect(!routed.isEmpty)
         #expect(routed.subtracting(documented).sorted() == [], "served but not in openapi.yaml")
         #expect(documented.subtracting(routed).sorted() == [], "in openapi.yaml but not served")
+    }
+
+    /// The fast lane only ever answers what the router also serves (and what openapi.yaml documents).
+    @Test func everyFastRouteIsARouterRoute() throws {
+        let (router, lane) = try Self.routes()
+        #expect(lane.count >= 8, "\(lane.sorted())")
+        #expect(lane.subtracting(router).sorted() == [], "on the fast lane but not on the router")
     }
 }

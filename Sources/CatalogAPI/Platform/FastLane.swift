@@ -59,21 +59,24 @@ struct FastRoute: Sendable {
         self.segments = pattern.split(separator: "/").map { $0.hasPrefix("{") ? nil : $0 }
     }
 
-    /// The placeholder values when `path` (no query) matches.
+    /// The placeholder values when `path` (no query) matches; walks the path once without splitting it.
     fileprivate func match(_ path: Substring) -> [Substring]? {
-        guard path.first == "/" else { return nil }
         var captures: [Substring] = []
-        var index = 0
-        for segment in path.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
-            guard index < segments.count, !segment.isEmpty else { return nil }
-            if let literal = segments[index] {
-                guard literal == segment else { return nil }
+        var rest = path[...]
+        for segment in segments {
+            guard rest.first == "/" else { return nil }
+            rest = rest.dropFirst()
+            let end = rest.firstIndex(of: "/") ?? rest.endIndex
+            let value = rest[..<end]
+            guard !value.isEmpty else { return nil }
+            if let literal = segment {
+                guard literal == value else { return nil }
             } else {
-                captures.append(segment)
+                captures.append(value)
             }
-            index += 1
+            rest = rest[end...]
         }
-        return index == segments.count ? captures : nil
+        return rest.isEmpty ? captures : nil
     }
 }
 

@@ -50,19 +50,22 @@ final class CatalogSnapshotService: Service {
 
     func run() async throws {
         let (triggers, trigger) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.listen(trigger: trigger) }
-            group.addTask {
+        // Three loops as tasks of their own, not a task group: a group waits for every child, and a PostgreSQL
+        // connection caught mid-restart has held a child past cancellation, and with it the whole shutdown.
+        let loops = [
+            Task { await self.listen(trigger: trigger) },
+            Task {
                 while !Task.isCancelled {
                     trigger.yield()
                     try? await Task.sleep(for: self.pollInterval)
                 }
-            }
-            group.addTask {
+            },
+            Task {
                 for await _ in triggers {
                     do {
                         try await self.refresh()
                     } catch {
+                        if Task.isCancelled { break }
                         self.store.isDatabaseReachable = false
                         self.logger.warning("catalog refresh failed; serving the last snapshot", metadata: ["error.type": .string(String(describing: type(of: error)))])
                         try? await Task.sleep(for: .milliseconds(250))
@@ -70,10 +73,14 @@ final class CatalogSnapshotService: Service {
                     }
                     if Task.isCancelled { break }
                 }
-            }
-            // Park until graceful shutdown (or cancellation), then stop the three loops.
-            try? await gracefulShutdown()
-            group.cancelAll()
+            },
+        ]
+        // Park until graceful shutdown (or cancellation), then stop the loops, waiting a few seconds at most.
+        try? await gracefulShutdown()
+        for loop in loops { loop.cancel() }
+        trigger.finish()
+        if await !FirstAnswer.awaitAll(loops, atMost: .seconds(3)) {
+            logger.warning("catalog snapshot loops did not stop within 3 s; leaving them")
         }
     }
 
@@ -87,18 +94,29 @@ final class CatalogSnapshotService: Service {
                     configuration: databaseURL.connectionConfiguration(), id: connectionID, logger: logger
                 )
                 connectionID += 1
+                // Ends when the notifications end or the task is cancelled, whichever is first. A LISTEN issued
+                // while the connection was closing (cancelled during the connect) gave a sequence that never ended,
+                // which held the service's shutdown forever, so the sequence is read by a task of its own.
+                let ended = FirstAnswer()
                 do {
                     try await withTaskCancellationHandler {
+                        guard !Task.isCancelled else { return }
                         let notifications = try await connection.listen("catalog_changed")
                         backoff = .milliseconds(100)
                         // PostgreSQL answers: if the pool failed meanwhile, it is replaced now rather than after its backoff.
                         self.database.noteReachable()
                         trigger.yield()
-                        for try await _ in notifications {
-                            trigger.yield()
+                        _ = await withCheckedContinuation { continuation in
+                            ended.set(continuation)
+                            Task {
+                                do {
+                                    for try await _ in notifications { trigger.yield() }
+                                } catch {}
+                                ended.resume(true)
+                            }
                         }
                     } onCancel: {
-                        // The notification sequence does not end on cancellation; closing the connection ends it.
+                        ended.resume(false)
                         let closing: EventLoopFuture<Void> = connection.close()
                         _ = closing
                     }
