@@ -92,31 +92,34 @@ enum PayloadRules {
     // Checks work on UTF-8 bytes: they run on every encode and decode, and Character iteration is slow.
 
     static func identifier(_ value: String, field: String) throws(OpenIMContentError) {
-        let utf8 = value.utf8
-        if utf8.isEmpty { throw .invalidValue(field: field, reason: "must not be empty") }
-        if utf8.count > CatalogPayload.maximumIdentifierBytes {
-            throw .tooLarge(field: field, size: utf8.count, limit: CatalogPayload.maximumIdentifierBytes)
+        let count = value.utf8.count
+        if count == 0 { throw .invalidValue(field: field, reason: "must not be empty") }
+        if count > CatalogPayload.maximumIdentifierBytes {
+            throw .tooLarge(field: field, size: count, limit: CatalogPayload.maximumIdentifierBytes)
         }
         // C0 controls and DEL are single bytes in UTF-8 and never part of a multi-byte sequence.
-        if utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+        if ByteScan.contains(value, where: { $0 < 0x20 || $0 == 0x7F }) {
             throw .invalidValue(field: field, reason: "must not contain control characters")
         }
     }
 
     static func url(_ value: String, field: String) throws(OpenIMContentError) {
-        let utf8 = value.utf8
-        if utf8.count > CatalogPayload.maximumURLBytes {
-            throw .tooLarge(field: field, size: utf8.count, limit: CatalogPayload.maximumURLBytes)
+        var value = value
+        let problem = value.withUTF8 { utf8 -> OpenIMContentError? in
+            if utf8.count > CatalogPayload.maximumURLBytes {
+                return .tooLarge(field: field, size: utf8.count, limit: CatalogPayload.maximumURLBytes)
+            }
+            let schemeLength: Int
+            if utf8.starts(with: "https://".utf8) { schemeLength = 8 } else if utf8.starts(with: "http://".utf8) { schemeLength = 7 } else {
+                return .invalidValue(field: field, reason: "must be an absolute http(s) URL")
+            }
+            if utf8.count == schemeLength || utf8[schemeLength] == UInt8(ascii: "/") { return .invalidValue(field: field, reason: "must name a host") }
+            if utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
+                return .invalidValue(field: field, reason: "must not contain spaces or control characters")
+            }
+            return nil
         }
-        let schemeLength: Int
-        if utf8.starts(with: "https://".utf8) { schemeLength = 8 } else if utf8.starts(with: "http://".utf8) { schemeLength = 7 } else {
-            throw .invalidValue(field: field, reason: "must be an absolute http(s) URL")
-        }
-        let afterScheme = utf8.dropFirst(schemeLength)
-        if afterScheme.isEmpty || afterScheme.first == UInt8(ascii: "/") { throw .invalidValue(field: field, reason: "must name a host") }
-        if utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) {
-            throw .invalidValue(field: field, reason: "must not contain spaces or control characters")
-        }
+        if let problem { throw problem }
     }
 
     static func dimension(_ value: Int64, field: String) throws(OpenIMContentError) {
@@ -126,16 +129,19 @@ enum PayloadRules {
     }
 
     static func mime(_ value: String, field: String) throws(OpenIMContentError) {
-        let utf8 = value.utf8
-        var slashes = 0
-        var slashIndex = -1
-        for (index, byte) in utf8.enumerated() {
-            guard byte > 0x20, byte < 0x7F else { throw .invalidValue(field: field, reason: "must be a MIME type such as image/webp") }
-            if byte == UInt8(ascii: "/") { slashes += 1; slashIndex = index }
+        var value = value
+        let valid = value.withUTF8 { utf8 -> Bool in
+            guard utf8.count <= 127 else { return false }
+            var slashes = 0
+            var slashIndex = -1
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte > 0x20, byte < 0x7F else { return false }
+                if byte == UInt8(ascii: "/") { slashes += 1; slashIndex = index }
+            }
+            return slashes == 1 && slashIndex > 0 && slashIndex < utf8.count - 1
         }
-        guard slashes == 1, slashIndex > 0, slashIndex < utf8.count - 1, utf8.count <= 127 else {
-            throw .invalidValue(field: field, reason: "must be a MIME type such as image/webp")
-        }
+        if !valid { throw .invalidValue(field: field, reason: "must be a MIME type such as image/webp") }
     }
 }
 

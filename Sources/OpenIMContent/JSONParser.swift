@@ -153,27 +153,45 @@ public struct JSONParser {
                 while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
                 guard index > digits else { throw error("invalid number") }
             }
+            if isInteger, let value = integerValue(from: start) { return .integer(value) }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            if isInteger, let value = Int64(text) { return .integer(value) }
             guard let value = Double(text), value.isFinite else { throw error("number out of range") }
             return .double(value)
+        }
+
+        /// The integer written in `bytes[start..<index]` (an optional minus and digits, already checked), or nil
+        /// when it does not fit in 64 bits.
+        func integerValue(from start: Int) -> Int64? {
+            var position = start
+            let negative = bytes[position] == UInt8(ascii: "-")
+            if negative { position += 1 }
+            var magnitude: UInt64 = 0
+            while position < index {
+                let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(UInt64(bytes[position] - UInt8(ascii: "0")))
+                if overflow1 || overflow2 { return nil }
+                magnitude = sum
+                position += 1
+            }
+            if negative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
+            return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
         }
 
         mutating func parseString() throws(OpenIMContentError) -> String {
             index += 1
             let start = index
             // Fast path: no escapes, so the bytes between the quotes are the string.
-            while index < bytes.count {
+            let (end, ascii) = ByteScan.firstSpecialForReading(bytes, from: start)
+            index = end
+            if index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     index += 1
-                    guard let string = String(validating: slice, as: UTF8.self) else { throw error("invalid UTF-8") }
-                    return string
+                    guard ascii || ByteScan.isValidUTF8(slice) else { throw error("invalid UTF-8") }
+                    return ByteScan.string(slice)
                 }
-                if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw error("control character in string") }
-                index += 1
             }
             var scalars: [UInt8] = []
             scalars.reserveCapacity(bytes.count - start)
@@ -187,8 +205,9 @@ public struct JSONParser {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
-                    guard let string = String(validating: scalars, as: UTF8.self) else { throw error("invalid UTF-8") }
-                    return string
+                    let valid = scalars.withUnsafeBufferPointer { ByteScan.isValidUTF8($0) }
+                    guard valid else { throw error("invalid UTF-8") }
+                    return scalars.withUnsafeBufferPointer { ByteScan.string($0) }
                 }
                 if byte < 0x20 { throw error("control character in string") }
                 index += 1

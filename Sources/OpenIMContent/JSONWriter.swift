@@ -139,45 +139,71 @@ public struct JSONWriter: Sendable {
     public static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
         var value = value
         value.withUTF8 { utf8 in
-            // Fast path: copy runs of bytes that need no escaping in one go.
-            var start = 0
-            var index = 0
             let count = utf8.count
-            while index < count {
-                let byte = utf8[index]
-                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F {
-                    if index > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
-                    appendEscape(byte, to: &bytes)
-                    index += 1
-                    start = index
-                } else if byte == 0xC2, index + 1 < count, (0x80...0x9F).contains(utf8[index + 1]) {
-                    if index > start { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index])) }
-                    appendEscape(utf8[index + 1], to: &bytes)
-                    index += 2
-                    start = index
-                } else {
-                    index += 1
+            let start = ByteScan.firstSpecialForWriting(utf8, from: 0)
+            // Most strings (keys, ids, URLs) need nothing: one bulk copy.
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[0..<start]))
+            guard start < count else { return }
+            // Escape through a buffer on the stack, a chunk of input at a time: an escape is at most six bytes, so
+            // 160 input bytes always fit in 960.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 960) { output in
+                var index = start
+                while index < count {
+                    let chunkEnd = min(count, index + 160)
+                    var out = 0
+                    while index < chunkEnd {
+                        let byte = utf8[index]
+                        if byte >= 0x20, byte < 0x7F, byte != 0x22, byte != 0x5C {
+                            output[out] = byte
+                            out += 1
+                            index += 1
+                        } else if byte >= 0x80 {
+                            if byte == 0xC2, index + 1 < count, (0x80...0x9F).contains(utf8[index + 1]) {
+                                out = writeEscape(utf8[index + 1], into: output, at: out)
+                                index += 2
+                            } else {
+                                output[out] = byte
+                                out += 1
+                                index += 1
+                            }
+                        } else {
+                            out = writeEscape(byte, into: output, at: out)
+                            index += 1
+                        }
+                    }
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<out]))
                 }
             }
-            if start < count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<count])) }
         }
     }
 
-    static func appendEscape(_ byte: UInt8, to bytes: inout [UInt8]) {
-        let hex: StaticString = "0123456789abcdef"
+    /// Writes the escape for `byte` at `position`; the position after it.
+    @inline(__always)
+    static func writeEscape(_ byte: UInt8, into output: UnsafeMutableBufferPointer<UInt8>, at position: Int) -> Int {
+        let short: UInt8
         switch byte {
-            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(byte)
-            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(byte)
-            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
-            case 0x00..<0x20, 0x7F...0x9F:
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0xF)]])
-            default: bytes.append(byte)
+        case UInt8(ascii: "\""): short = byte
+        case UInt8(ascii: "\\"): short = byte
+        case 0x0A: short = UInt8(ascii: "n")
+        case 0x0D: short = UInt8(ascii: "r")
+        case 0x09: short = UInt8(ascii: "t")
+        case 0x08: short = UInt8(ascii: "b")
+        case 0x0C: short = UInt8(ascii: "f")
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            output[position] = 0x5C
+            output[position + 1] = UInt8(ascii: "u")
+            output[position + 2] = UInt8(ascii: "0")
+            output[position + 3] = UInt8(ascii: "0")
+            output[position + 4] = hex.utf8Start[Int(byte >> 4)]
+            output[position + 5] = hex.utf8Start[Int(byte & 0xF)]
+            return position + 6
         }
+        output[position] = 0x5C
+        output[position + 1] = short
+        return position + 2
     }
+
 }
 
 /// Writes the members of one JSON object; keys must be given in ascending byte order.
