@@ -1,6 +1,7 @@
 // swift-tools-version:6.1
 // Micro-benchmarks, kept in a package of their own so `scripts/test` never builds ordo-one/benchmark.
 // Run: cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
+// Plain loop (no harness, no malloc interposer): cd Benchmarks && swift run -c release EncodeDecodeLoop
 import PackageDescription
 
 let package = Package(
@@ -19,6 +20,11 @@ let package = Package(
             ],
             path: "Benchmarks/OpenIMContentBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "EncodeDecodeLoop",
+            dependencies: [.product(name: "OpenIMContent", package: "main")],
+            path: "Benchmarks/EncodeDecodeLoop"
         ),
     ]
 )
