@@ -2,7 +2,12 @@
 // Micro-benchmarks, kept in a package of their own so `scripts/test` never builds ordo-one/benchmark.
 // Run: cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
 // Plain loop (no harness, no malloc interposer): cd Benchmarks && swift run -c release EncodeDecodeLoop
+import Foundation
 import PackageDescription
+
+/// SwiftPM names a path dependency after its folder, so the main package's identity is whatever the checkout's
+/// folder is called (`main` here, something else in a fresh clone).
+let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 let package = Package(
     name: "catalog-service-benchmarks",
@@ -16,14 +21,14 @@ let package = Package(
             name: "OpenIMContentBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "OpenIMContent", package: "main"),
+                .product(name: "OpenIMContent", package: mainPackage),
             ],
             path: "Benchmarks/OpenIMContentBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "EncodeDecodeLoop",
-            dependencies: [.product(name: "OpenIMContent", package: "main")],
+            dependencies: [.product(name: "OpenIMContent", package: mainPackage)],
             path: "Benchmarks/EncodeDecodeLoop"
         ),
     ]

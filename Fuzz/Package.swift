@@ -1,7 +1,12 @@
 // swift-tools-version:6.0
 // libFuzzer targets, a package of their own so the sanitizer build never touches the main build.
 // Run: scripts/fuzz [seconds per target]   (builds with -sanitize=fuzzer,address)
+import Foundation
 import PackageDescription
+
+/// SwiftPM names a path dependency after its folder, so the main package's identity is whatever the checkout's
+/// folder is called (`main` here, something else in a fresh clone).
+let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 let package = Package(
     name: "catalog-service-fuzz",
@@ -9,9 +14,9 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         .target(name: "FuzzSupport"),
-        .executableTarget(name: "FuzzOpenIMContent", dependencies: ["FuzzSupport", .product(name: "OpenIMContent", package: "main")]),
-        .executableTarget(name: "FuzzImages", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: "main")]),
-        .executableTarget(name: "FuzzZip", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: "main")]),
-        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: "main")]),
+        .executableTarget(name: "FuzzOpenIMContent", dependencies: ["FuzzSupport", .product(name: "OpenIMContent", package: mainPackage)]),
+        .executableTarget(name: "FuzzImages", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: mainPackage)]),
+        .executableTarget(name: "FuzzZip", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: mainPackage)]),
+        .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: mainPackage)]),
     ]
 )
