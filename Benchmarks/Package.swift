@@ -14,7 +14,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
-        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Allocations are counted by ordo's malloc interposer, which wraps every malloc; BENCHMARK_WALL_CLOCK_ONLY=1
+        // builds without it, for wall-clock figures free of that instrumentation.
+        .package(
+            url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1",
+            traits: ProcessInfo.processInfo.environment["BENCHMARK_WALL_CLOCK_ONLY"] == nil ? ["MallocInterposer"] : []
+        ),
     ],
     targets: [
         .executableTarget(
