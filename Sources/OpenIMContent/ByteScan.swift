@@ -97,10 +97,11 @@ enum ByteScan {
         return true
     }
 
-    /// A String from bytes already known to be valid UTF-8 (no repair can happen).
+    /// The bytes as a String, or nil when they are not valid UTF-8; `ascii` when a scan already found them ASCII.
     @inline(__always)
-    static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        String(decoding: bytes, as: UTF8.self)
+    static func string(validating bytes: UnsafeBufferPointer<UInt8>, ascii: Bool = false) -> String? {
+        // Once validated, `String(decoding:)` has nothing to repair.
+        ascii || isValidUTF8(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
     }
 
     /// Whether any byte of `value` satisfies `test`, reading its UTF-8 in place.

@@ -188,8 +188,8 @@ public struct JSONParser {
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     index += 1
-                    guard ascii || ByteScan.isValidUTF8(slice) else { throw error("invalid UTF-8") }
-                    return ByteScan.string(slice)
+                    guard let string = ByteScan.string(validating: slice, ascii: ascii) else { throw error("invalid UTF-8") }
+                    return string
                 }
                 if byte < 0x20 { throw error("control character in string") }
             }
@@ -205,9 +205,8 @@ public struct JSONParser {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
-                    let valid = scalars.withUnsafeBufferPointer { ByteScan.isValidUTF8($0) }
-                    guard valid else { throw error("invalid UTF-8") }
-                    return scalars.withUnsafeBufferPointer { ByteScan.string($0) }
+                    guard let string = scalars.withUnsafeBufferPointer({ ByteScan.string(validating: $0) }) else { throw error("invalid UTF-8") }
+                    return string
                 }
                 if byte < 0x20 { throw error("control character in string") }
                 index += 1

@@ -203,7 +203,6 @@ public struct JSONWriter: Sendable {
         output[position + 1] = short
         return position + 2
     }
-
 }
 
 /// Writes the members of one JSON object; keys must be given in ascending byte order.

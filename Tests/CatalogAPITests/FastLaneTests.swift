@@ -186,7 +186,6 @@ struct FastLaneTests {
                 #expect(answer.status == 200)
                 try await Task.sleep(for: .milliseconds(250))
             }
-            #expect(ContinuousClock.now - started > .seconds(6))
             #expect(components.fastLaneAnswers.value == before + (throughTheLane ? rounds : 0))
         }
     }
@@ -195,13 +194,10 @@ struct FastLaneTests {
 extension RawHTTP {
     /// Reads exactly one response (no HEAD) on a kept-alive connection.
     func readOneResponse() throws -> RawResponse {
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            if let responses = RawResponse.parse(received), responses.count == 1 { return responses[0] }
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { throw Failure(reason: "connection ended after \(received.count) bytes (recv \(count), errno \(errno))") }
-            received.append(contentsOf: buffer[0..<count])
+        let (bytes, ended) = readBlocking(until: { RawResponse.parse($0)?.count == 1 })
+        guard ended == .enough, let response = RawResponse.parse(bytes)?.first else {
+            throw Failure(reason: "connection ended (\(ended)) after \(bytes.count) bytes")
         }
+        return response
     }
 }

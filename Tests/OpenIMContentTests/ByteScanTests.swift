@@ -18,13 +18,10 @@ struct ByteScanTests {
     }
 
     @Test func validatorAgreesWithTheStandardLibrary() {
-        var checked = 0
         for bytes in Self.samples(count: 20_000, seed: 1) + [[0xF0, 0x9F, 0x91, 0x8B], [0xED, 0xA0, 0x80], [0xC0, 0x80], [0xF4, 0x90, 0x80, 0x80]] {
             let ours = bytes.withUnsafeBufferPointer { ByteScan.isValidUTF8($0) }
             #expect(ours == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
-            checked += 1
         }
-        #expect(checked > 20_000)
     }
 
     @Test func scansStopAtTheFirstByteTheyLookFor() {

@@ -27,7 +27,7 @@ struct ResolveController {
         try object(try await JSONRequest.body(request, limit: maximumBodyBytes), allowed: allowed)
     }
 
-    static func object(_ bytes: [UInt8], allowed: Set<String>) throws -> JSONValue {
+    static func object(_ bytes: some Collection<UInt8>, allowed: Set<String>) throws -> JSONValue {
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes)
@@ -67,7 +67,7 @@ struct ResolveController {
         var text: FallbackText
     }
 
-    static func batch(_ bytes: [UInt8]) throws -> ResolveBatch {
+    static func batch(_ bytes: some Collection<UInt8>) throws -> ResolveBatch {
         let json = try object(bytes, allowed: resolveFields)
         let format = try format(json)
         let text = try text(json)
@@ -94,7 +94,7 @@ struct ResolveController {
         [
             FastRoute("/v1/resolve", methods: [.post], maximumBodyBytes: Self.maximumBodyBytes) { request in
                 guard authenticator.admits(request.head.headerFields), JSONRequest.isJSON(request.head.headerFields),
-                      let batch = try? Self.batch(Array(request.body.readableBytesView)), let snapshot = resolver.snapshots.current,
+                      let batch = try? Self.batch(request.body.readableBytesView), let snapshot = resolver.snapshots.current,
                       let results = resolver.resolveFromMemory(batch.references, paths: batch.paths, format: batch.format, text: batch.text, snapshot: snapshot)
                 else { return nil }
                 return Self.answer(results, snapshot: snapshot)

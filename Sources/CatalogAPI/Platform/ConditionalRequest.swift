@@ -110,14 +110,7 @@ enum ConditionalRequest {
 struct RepresentationResponder {
     let cacheControl: String
 
-    func respond(
-        to request: Request, representation: PreparedRepresentation, lastModified: (header: String, date: Date)?,
-        catalogVersion: Int64?
-    ) -> Response {
-        respond(method: request.method, headers: request.headers, representation: representation, lastModified: lastModified, catalogVersion: catalogVersion).response
-    }
-
-    /// The same answer from a request's method and header fields alone (the fast lane has no `Request`).
+    /// The answer to a request with `method` and `headers` (the router and the fast lane both call this).
     func respond(
         method: HTTPRequest.Method, headers requestHeaders: HTTPFields, representation: PreparedRepresentation,
         lastModified: (header: String, date: Date)?, catalogVersion: Int64?

@@ -255,42 +255,36 @@ final class FastLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 }
 
 /// Puts a `FastLaneHandler` right after Hummingbird's `HTTPConnectionStateHandler` once the pipeline is complete
-/// (`additionalChannelHandlers` are added before that handler), then removes itself.
+/// (`additionalChannelHandlers` are added before that handler), then removes itself. It moves on the first event
+/// it sees, `channelActive` for accepted connections, and leaves only after passing that event on: events fired
+/// from a removed handler go nowhere, and the connection-state handler needs `channelActive` for its idle timer.
 final class FastLaneInstaller: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
 
     private let lane: FastLane
-    private var installed = false
 
     init(lane: FastLane) {
         self.lane = lane
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        install(context: context)
-        context.fireChannelActive()
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        installLane(context: context) { context.fireChannelActive() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        install(context: context)
-        context.fireChannelRead(data)
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        installLane(context: context) { context.fireChannelRead(data) }
     }
 
-    /// Adds the lane; this handler leaves only after passing on the event that triggered it (events fired from a
-    /// removed handler go nowhere, and the connection-state handler needs `channelActive` to start its idle timer).
-    private func install(context: ChannelHandlerContext) {
-        guard !installed else { return }
-        installed = true
+    /// Without the connection-state handler the lane stays out: in front of it, the lane's requests would not
+    /// count as activity and busy connections would be closed as idle. The router then answers everything.
+    private func installLane(context: ChannelHandlerContext, passing event: () -> Void) {
         let pipeline = context.pipeline.syncOperations
-        let handler = FastLaneHandler(lane: lane)
         if let state = try? pipeline.handler(type: HTTPConnectionStateHandler.self) {
-            try? pipeline.addHandler(handler, position: .after(state))
-        } else {
-            try? pipeline.addHandler(handler, position: .after(self))
+            try? pipeline.addHandler(FastLaneHandler(lane: lane), position: .after(state))
         }
+        event()
+        pipeline.removeHandler(context: context, promise: nil)
     }
 }
 

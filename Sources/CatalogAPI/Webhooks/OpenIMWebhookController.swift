@@ -33,8 +33,7 @@ struct OpenIMWebhookController {
     }
 
     func handle(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let presented = Array((context.parameters.get("secret") ?? "").utf8)
-        guard BearerAuthenticator.constantTimeEquals(presented, secret) else {
+        guard secretMatches(context.parameters.get("secret") ?? "") else {
             context.logger.warning("webhook called with a wrong secret", metadata: ["http.route": .string(Self.route)])
             throw Problem.notFound("No route matches this method and path.")
         }
@@ -52,11 +51,15 @@ struct OpenIMWebhookController {
     func fastRoutes() -> [FastRoute] {
         [
             FastRoute(Self.route, methods: [.post], maximumBodyBytes: CallbackRequest.maximumBodyBytes) { request in
-                guard BearerAuthenticator.constantTimeEquals(Array(request.captures[0].utf8), secret) else { return nil }
-                let body = Array(request.body.readableBytesView)
-                return reply(answer(commandName: String(request.captures[1]), body: .success(body), logger: request.logger))
+                guard secretMatches(request.captures[0]) else { return nil }
+                return reply(answer(commandName: String(request.captures[1]), body: .success(request.body.readableBytesView), logger: request.logger))
             },
         ]
+    }
+
+    /// Whether the URL carries the configured secret (compared in constant time).
+    func secretMatches(_ presented: some StringProtocol) -> Bool {
+        BearerAuthenticator.constantTimeEquals(Array(presented.utf8), secret)
     }
 
     /// OpenIM's numeric JSON, always with HTTP 200.
@@ -66,7 +69,7 @@ struct OpenIMWebhookController {
 
     /// The reply for one callback. Anything this service cannot judge is allowed: OpenIM blocks the user's message
     /// on any answer it cannot parse, and content that is not ours is not ours to block.
-    func answer(commandName: String, body: Result<[UInt8], any Error>, logger: Logger) -> CallbackResponse {
+    func answer(commandName: String, body: Result<some Collection<UInt8>, any Error>, logger: Logger) -> CallbackResponse {
         guard let command = Command(rawValue: commandName) else {
             logger.info("webhook command not handled; allowed", metadata: ["openim.command": .string(String(commandName.prefix(64)))])
             return .allow

@@ -44,8 +44,15 @@ final class RawHTTP: @unchecked Sendable {
         try await Self.offThread { try self.sendBlocking(bytes) }
     }
 
+    /// Reads until the server closes the connection (or the 10 s receive timeout); the text received.
     func readUntilClosed() async -> (text: String, closed: Bool) {
-        (try? await Self.offThread { self.readBlocking() }) ?? ("", false)
+        let (bytes, closed) = await readBytesUntilClosed()
+        return (String(decoding: bytes, as: UTF8.self), closed)
+    }
+
+    func readBytesUntilClosed() async -> (bytes: [UInt8], closed: Bool) {
+        let read = try? await Self.offThread { self.readBlocking(until: { _ in false }) }
+        return read.map { ($0.bytes, $0.ended == .closed) } ?? ([], false)
     }
 
     /// One whole request on a fresh connection (`Connection: close`); the response text.
@@ -68,24 +75,18 @@ final class RawHTTP: @unchecked Sendable {
         }
     }
 
-    /// Reads until the server closes the connection (or the 10 s receive timeout); the text received.
-    func readBlocking() -> (text: String, closed: Bool) {
-        let (bytes, closed) = readBytesBlocking()
-        return (String(decoding: bytes, as: UTF8.self), closed)
-    }
+    enum ReadEnd { case enough, closed, failed }
 
-    func readBytesUntilClosed() async -> (bytes: [UInt8], closed: Bool) {
-        (try? await Self.offThread { self.readBytesBlocking() }) ?? ([], false)
-    }
-
-    func readBytesBlocking() -> (bytes: [UInt8], closed: Bool) {
+    /// Receives until `enough` says the bytes so far suffice, the server closes the connection (a reset counts:
+    /// it closed while data was in flight), or a receive fails (the 10 s timeout among others).
+    func readBlocking(until enough: ([UInt8]) -> Bool) -> (bytes: [UInt8], ended: ReadEnd) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
+            if enough(received) { return (received, .enough) }
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count == 0 { return (received, true) }
-            // A reset (the server closed while data was still in flight) is a close too; a timeout is not.
-            if count < 0 { return (received, errno == ECONNRESET) }
+            if count == 0 { return (received, .closed) }
+            if count < 0 { return (received, errno == ECONNRESET ? .closed : .failed) }
             received.append(contentsOf: buffer[0..<count])
         }
     }

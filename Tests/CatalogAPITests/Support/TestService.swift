@@ -50,34 +50,30 @@ enum TestService {
         )
     }
 
-    /// Builds the service on a fresh database, waits until its snapshot is loaded and runs `body`.
+    /// Builds the service on a fresh database (or `database`), serves it on a port of its own, waits until its
+    /// snapshot is loaded and runs `body` with a client.
     static func run<Value: Sendable>(
         database: DatabaseURL? = nil, poll: Duration = .seconds(5),
         _ body: @Sendable (any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
-        var url = database
-        if url == nil { url = try await freshDatabase() }
-        let databaseURL = url!
-        let (app, components) = try await buildApplication(configuration: configuration(database: databaseURL, poll: poll), logger: logger)
+        try await runLive(database: database, poll: poll, idleTimeout: nil) { _, client, components in try await body(client, components) }
+    }
+
+    /// Like `run`, and `body` also gets the port (for raw-socket tests); the idle timeout is short for them (nil:
+    /// the service's default).
+    static func runLive<Value: Sendable>(
+        database: DatabaseURL? = nil, poll: Duration = .seconds(5), idleTimeout: Duration? = .seconds(1),
+        _ body: @Sendable (Int, any TestClientProtocol, CatalogServiceComponents) async throws -> Value
+    ) async throws -> Value {
+        let databaseURL: DatabaseURL
+        if let database { databaseURL = database } else { databaseURL = try await freshDatabase() }
+        var configuration = configuration(database: databaseURL, poll: poll)
+        if let idleTimeout { configuration.httpIdleTimeout = idleTimeout }
+        let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
+        // HummingbirdTesting serves on a free port of its own, whatever the configuration says.
         return try await app.test(.live) { client in
             let loaded = await components.snapshots.waitForVersion(0)
             #expect(loaded, "the catalog snapshot did not load")
-            return try await body(client, components)
-        }
-    }
-
-    /// Like `run`, on a real socket: `body` gets the port (for raw-socket tests) and the client.
-    static func runLive<Value: Sendable>(
-        idleTimeout: Duration = .seconds(1),
-        _ body: @Sendable (Int, any TestClientProtocol, CatalogServiceComponents) async throws -> Value
-    ) async throws -> Value {
-        let databaseURL = try await freshDatabase()
-        var configuration = configuration(database: databaseURL)
-        configuration.port = 0
-        configuration.httpIdleTimeout = idleTimeout
-        let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
-        return try await app.test(.live) { client in
-            #expect(await components.snapshots.waitForVersion(0))
             return try await body(client.port ?? 0, client, components)
         }
     }
