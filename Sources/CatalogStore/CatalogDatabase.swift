@@ -129,21 +129,42 @@ public final class CatalogDatabase: Service, Sendable {
     /// catalog version's row lock, which is contention to wait out, not an outage.
     public static let busyAcquireTimeout: Duration = .seconds(15)
 
+    /// How long a body may still run after its connection closed before the caller is answered "unavailable".
+    static let closedConnectionGrace: Duration = .seconds(2)
+
     /// The wait for a connection now.
     var currentAcquireTimeout: Duration {
         pool.withLock { $0.failed } ? Self.acquireTimeout : Self.busyAcquireTimeout
     }
 
     /// Runs `body` in a transaction, mapping connection failures to `StoreError.unavailable`.
+    ///
+    /// Not postgres-nio's `withTransaction`: that one always sends ROLLBACK after a failed body, and a query written
+    /// to a connection that is closing under it (PostgreSQL killed mid-transaction) can wait forever — postgres-nio
+    /// 1.33 writes queries with no write promise, so a write the closed channel refuses never fails the query. When
+    /// the body failed because the connection is gone there is nothing to roll back (PostgreSQL aborts a transaction
+    /// whose session ends), so no ROLLBACK is sent.
     public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         try await withConnectionOrTimeout { connection in
+            try await connection.query("BEGIN", logger: self.logger)
+            let value: Result
             do {
-                return try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
-            } catch let error as PostgresTransactionError {
-                if let closure = error.closureError { throw closure }
-                throw error.beginError ?? error.commitError ?? error.rollbackError ?? error
+                value = try await body(connection)
+            } catch {
+                if !connection.isClosed, !Self.isUnavailable(error) {
+                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                }
+                throw error
             }
+            try await connection.query("COMMIT", logger: self.logger)
+            return value
         }
+    }
+
+    /// Whether `error` means PostgreSQL (or the connection to it) went away.
+    static func isUnavailable(_ error: any Error) -> Bool {
+        if case StoreError.unavailable? = mapped(error) as? StoreError { return true }
+        return false
     }
 
     /// Runs `body` with a pooled connection, outside any explicit transaction.
@@ -167,6 +188,18 @@ public final class CatalogDatabase: Service, Sendable {
                     do {
                         let value: Result? = try await client.withConnection { connection in
                             guard lease.start() else { return nil }
+                            // The safety net for the postgres-nio hang described at `transaction`: once the
+                            // connection has closed, a body still waiting after a grace period is answered
+                            // "unavailable" (its query will never complete; the caller must not wait with it).
+                            // (A watcher per operation, not a closeFuture callback: those would pile up on a
+                            // pooled connection for as long as it lives.)
+                            let watcher = Task {
+                                while !connection.isClosed { try await Task.sleep(for: .milliseconds(500)) }
+                                try await Task.sleep(for: Self.closedConnectionGrace)
+                                self.logger.warning("PostgreSQL connection closed under a running operation that did not end; answering unavailable")
+                                lease.finish(.failure(StoreError.unavailable))
+                            }
+                            defer { watcher.cancel() }
                             return try await body(connection)
                         }
                         if let value {
@@ -189,7 +222,7 @@ public final class CatalogDatabase: Service, Sendable {
             throw StoreError.unavailable
         } catch {
             let mapped = Self.mapped(error)
-            if case StoreError.unavailable? = mapped as? StoreError { noteUnavailable() }
+            if Self.isUnavailable(mapped) { noteUnavailable() }
             throw mapped
         }
     }
