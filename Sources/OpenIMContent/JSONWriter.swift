@@ -6,6 +6,9 @@
 public struct JSONWriter: Sendable {
     /// The bytes written so far.
     public internal(set) var bytes: [UInt8] = []
+    /// Whether the JSON being written goes inside a string literal of an enclosing document (see
+    /// `embeddedString`): every byte is then written escaped once more.
+    var embedded = false
 
     /// Creates an empty writer with room for `capacity` bytes.
     public init(capacity: Int = 256) {
@@ -28,9 +31,46 @@ public struct JSONWriter: Sendable {
 
     /// Writes a JSON string literal for `value`.
     public mutating func string(_ value: String) {
+        guard !embedded else { return embeddedLiteral(value) }
         bytes.append(UInt8(ascii: "\""))
         Self.appendEscaped(value, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `string(_:)` inside `embeddedString`: the literal's quotes and its content escaped once more.
+    mutating func embeddedLiteral(_ value: String) {
+        bytes.append(UInt8(ascii: "\\"))
+        bytes.append(UInt8(ascii: "\""))
+        Self.appendEscaped(value, to: &bytes, embedded: true)
+        bytes.append(UInt8(ascii: "\\"))
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes a string literal whose content is the JSON text `body` writes, in one pass: the same bytes as
+    /// writing that JSON on its own and then writing the result with `string(_:)`, without the intermediate text.
+    /// (How a custom message's `data` carries our payload.) Returns where the literal's content is in `bytes`.
+    @discardableResult
+    public mutating func embeddedString(_ body: (inout JSONWriter) -> Void) -> Range<Int> {
+        precondition(!embedded, "a string inside a string inside a document is not supported")
+        bytes.append(UInt8(ascii: "\""))
+        let start = bytes.count
+        embedded = true
+        body(&self)
+        embedded = false
+        let end = bytes.count
+        bytes.append(UInt8(ascii: "\""))
+        return start..<end
+    }
+
+    /// The length the JSON text written by `embeddedString` has on its own (at most the length of `range`).
+    ///
+    /// Escaping once more only adds a backslash before each quote and each backslash of the text: with r₁ quotes
+    /// and r₂ backslashes in the text, the escaped form has r₁ quotes and r₁ + 2·r₂ backslashes, so the bytes added
+    /// are half the escaped form's quotes and backslashes together.
+    public func unescapedLength(of range: Range<Int>) -> Int {
+        var specials = 0
+        for index in range where bytes[index] == UInt8(ascii: "\\") || bytes[index] == UInt8(ascii: "\"") { specials &+= 1 }
+        return range.count - specials / 2
     }
 
     /// Writes an integer (digits written directly: no String per number on the hot path).
@@ -70,8 +110,12 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes bytes that already are one valid JSON value.
-    public mutating func raw(_ json: some Sequence<UInt8>) {
-        bytes.append(contentsOf: json)
+    public mutating func raw(_ json: [UInt8]) {
+        guard embedded else {
+            bytes.append(contentsOf: json)
+            return
+        }
+        json.withUnsafeBufferPointer { Self.appendEscapedOnce(utf8: $0, to: &bytes) }
     }
 
     /// Writes an array, letting `body` write each element.
@@ -136,44 +180,114 @@ public struct JSONWriter: Sendable {
     /// Besides what JSON requires (quote, backslash, C0 controls), DEL and the C1 controls (U+0080–U+009F) are
     /// written as `\u00XX`: no text needs them raw, and a raw C1 byte makes clients that guess a charset (Python's
     /// requests does) pick a multi-byte legacy encoding that swallows the next backslash.
-    public static func appendEscaped(_ value: String, to bytes: inout [UInt8]) {
+    ///
+    /// `embedded` escapes twice, for text inside a string literal of JSON that itself goes inside a string literal
+    /// (`"` becomes `\\\"`, a control byte `\\u00XX`); plain bytes are the same either way.
+    public static func appendEscaped(_ value: String, to bytes: inout [UInt8], embedded: Bool = false) {
         var value = value
         value.withUTF8 { utf8 in
-            let count = utf8.count
-            let start = ByteScan.firstSpecialForWriting(utf8, from: 0)
-            // Most strings (keys, ids, URLs) need nothing: one bulk copy.
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[0..<start]))
-            guard start < count else { return }
-            // Escape through a buffer on the stack, a chunk of input at a time: an escape is at most six bytes, so
-            // 160 input bytes always fit in 960.
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 960) { output in
-                var index = start
-                while index < count {
-                    let chunkEnd = min(count, index + 160)
-                    var out = 0
-                    while index < chunkEnd {
-                        let byte = utf8[index]
-                        if byte >= 0x20, byte < 0x7F, byte != 0x22, byte != 0x5C {
+            if embedded {
+                appendEscapedTwice(utf8: utf8, to: &bytes)
+            } else {
+                appendEscapedOnce(utf8: utf8, to: &bytes)
+            }
+        }
+    }
+
+    /// `appendEscaped` for UTF-8 bytes (valid UTF-8: a C1 check looks at the byte after 0xC2).
+    static func appendEscapedOnce(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        let count = utf8.count
+        let start = ByteScan.firstSpecialForWriting(utf8, from: 0)
+        // Most strings (keys, ids, URLs) need nothing: one bulk copy.
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[0..<start]))
+        guard start < count else { return }
+        // Escape through a buffer on the stack, a chunk of input at a time: an escape is at most six bytes, so
+        // 160 input bytes always fit in 960.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 960) { output in
+            var index = start
+            while index < count {
+                let chunkEnd = min(count, index + 160)
+                var out = 0
+                while index < chunkEnd {
+                    let byte = utf8[index]
+                    if byte >= 0x20, byte < 0x7F, byte != 0x22, byte != 0x5C {
+                        output[out] = byte
+                        out += 1
+                        index += 1
+                    } else if byte >= 0x80 {
+                        if byte == 0xC2, index + 1 < count, (0x80...0x9F).contains(utf8[index + 1]) {
+                            out = writeEscape(utf8[index + 1], into: output, at: out)
+                            index += 2
+                        } else {
                             output[out] = byte
                             out += 1
                             index += 1
-                        } else if byte >= 0x80 {
-                            if byte == 0xC2, index + 1 < count, (0x80...0x9F).contains(utf8[index + 1]) {
-                                out = writeEscape(utf8[index + 1], into: output, at: out)
-                                index += 2
-                            } else {
-                                output[out] = byte
-                                out += 1
-                                index += 1
-                            }
+                        }
+                    } else {
+                        out = writeEscape(byte, into: output, at: out)
+                        index += 1
+                    }
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<out]))
+            }
+        }
+    }
+
+    /// The embedded case of `appendEscaped`: every escape twice over, at most seven bytes per input byte, so 160
+    /// input bytes always fit in 1120.
+    static func appendEscapedTwice(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        let count = utf8.count
+        let start = ByteScan.firstSpecialForWriting(utf8, from: 0)
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[0..<start]))
+        guard start < count else { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1120) { output in
+            var index = start
+            while index < count {
+                let chunkEnd = min(count, index + 160)
+                var out = 0
+                while index < chunkEnd {
+                    let byte = utf8[index]
+                    if byte >= 0x20, byte < 0x7F, byte != 0x22, byte != 0x5C {
+                        output[out] = byte
+                        out += 1
+                        index += 1
+                    } else if byte >= 0x80 {
+                        if byte == 0xC2, index + 1 < count, (0x80...0x9F).contains(utf8[index + 1]) {
+                            out = writeEscapeTwice(utf8[index + 1], into: output, at: out)
+                            index += 2
                         } else {
-                            out = writeEscape(byte, into: output, at: out)
+                            output[out] = byte
+                            out += 1
                             index += 1
                         }
+                    } else {
+                        out = writeEscapeTwice(byte, into: output, at: out)
+                        index += 1
                     }
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<out]))
                 }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<out]))
             }
+        }
+    }
+
+    /// Writes the escape for `byte` at `position` escaped once more; the position after it.
+    static func writeEscapeTwice(_ byte: UInt8, into output: UnsafeMutableBufferPointer<UInt8>, at position: Int) -> Int {
+        // The escape written once, then each of its bytes escaped again: only its backslash and a quote change.
+        var once: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &once) { raw in
+            let scratch = raw.bindMemory(to: UInt8.self)
+            let length = writeEscape(byte, into: scratch, at: 0)
+            var out = position
+            for index in 0..<length {
+                let escaped = scratch[index]
+                if escaped == UInt8(ascii: "\\") || escaped == UInt8(ascii: "\"") {
+                    output[out] = UInt8(ascii: "\\")
+                    out &+= 1
+                }
+                output[out] = escaped
+                out &+= 1
+            }
+            return out
         }
     }
 

@@ -23,6 +23,32 @@ public enum MessageEncoder {
         return CustomElem(data: data, description: text.describe(payload), extension: extensionText)
     }
 
+    /// The custom (110) content object as JSON bytes, in one pass: the same bytes as
+    /// `MessageContent.custom(try custom(payload, catalogVersion:text:)).jsonBytes`, without building the elem's
+    /// strings first (the payload JSON is written straight into `data`, escaped as it is written). The gateway's
+    /// path from a catalog item to a `send_msg` content object.
+    public static func customContentBytes(_ payload: CatalogPayload, catalogVersion: Int64?, text: FallbackText = .english) throws(OpenIMContentError) -> [UInt8] {
+        try payload.validate()
+        var writer = JSONWriter(capacity: 512)
+        var data = 0..<0
+        writer.object { object in
+            object.member("data") { data = $0.embeddedString { payload.write(to: &$0) } }
+            object.member("description", text.describe(payload))
+            object.member("extension") { writer in
+                guard let catalogVersion else { return writer.string("") }
+                writer.embeddedString { $0.object { $0.member("catalogVersion", catalogVersion) } }
+            }
+        }
+        // The payload's own length is at most its escaped length: counted only when that is over the limit.
+        if data.count > CatalogPayload.maximumEncodedBytes {
+            let size = writer.unescapedLength(of: data)
+            if size > CatalogPayload.maximumEncodedBytes {
+                throw .tooLarge(field: "data", size: size, limit: CatalogPayload.maximumEncodedBytes)
+            }
+        }
+        return writer.bytes
+    }
+
     /// Builds 102 picture content. Stickers and GIFs use one image for all three renditions (a GIF's preview URL
     /// becomes the snapshot); media must be an image.
     public static func picture(_ payload: CatalogPayload) throws(OpenIMContentError) -> PictureElem {

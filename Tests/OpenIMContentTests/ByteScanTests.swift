@@ -68,6 +68,20 @@ struct ByteScanTests {
         }
     }
 
+    /// Embedded escaping (JSON text inside a string literal, inside a string literal) is escaping applied twice.
+    @Test func embeddedEscapingIsEscapingTwice() throws {
+        for bytes in Self.samples(count: 5_000, seed: 4) {
+            let text = String(decoding: bytes, as: UTF8.self)
+            var once: [UInt8] = []
+            JSONWriter.appendEscaped(text, to: &once)
+            var twice: [UInt8] = []
+            JSONWriter.appendEscaped(String(decoding: once, as: UTF8.self), to: &twice)
+            var embedded: [UInt8] = []
+            JSONWriter.appendEscaped(text, to: &embedded, embedded: true)
+            #expect(embedded == twice, "\(bytes)")
+        }
+    }
+
     @Test func integersAtTheEdgesOf64Bits() throws {
         #expect(try JSONParser.parse("9223372036854775807") == .integer(Int64.max))
         #expect(try JSONParser.parse("-9223372036854775808") == .integer(Int64.min))

@@ -10,6 +10,13 @@ struct GoldenVectorTests {
         #expect(text(content) == (try fixture("sticker-custom")))
     }
 
+    @Test func oneStepCustomEncoderWritesTheSameBytes() throws {
+        let sticker = try MessageEncoder.customContentBytes(.sticker(catWave), catalogVersion: 42)
+        #expect(String(decoding: sticker, as: UTF8.self) == (try fixture("sticker-custom")))
+        let gif = try MessageEncoder.customContentBytes(.gif(klipyGIF), catalogVersion: nil)
+        #expect(String(decoding: gif, as: UTF8.self) == (try fixture("gif-custom")))
+    }
+
     @Test func stickerAsPictureMessage() throws {
         let content = try MessageEncoder.content(.sticker(catWave), format: .picture, catalogVersion: 42)
         #expect(content.contentType == .picture)

@@ -42,6 +42,54 @@ struct PropertyTests {
         }
     }
 
+    /// The one-pass custom encoder and the elem-then-bytes path agree on every item: the same bytes, or the same
+    /// error. Text fields get any scalar (quotes, backslashes, controls, C1, emoji), so refusals are exercised too.
+    @Test func oneStepAndTwoStepCustomEncodingAgree() async {
+        // Below the surrogates (every control, quote, backslash, C1, CJK …), then astral scalars (emoji).
+        let wild = Gen.character(in: "\u{0}"..."\u{D7FF}").string(of: 0...16)
+        let astral = Gen.character(in: "\u{1F300}"..."\u{1FAFF}").string(of: 0...3)
+        await propertyCheck(count: 500, input: wild, astral, wild, Gen.int(in: -2...70000), Gen.int(in: 0...3)) { label, pictures, keyword, size, version in
+            let emoji = pictures + keyword
+            let payloads: [CatalogPayload] = [
+                .sticker(StickerPayload(
+                    packId: "cats", stickerId: label, url: "https://cdn.example.com/\(keyword)", mime: "image/webp",
+                    width: Int64(size), height: 512, animated: size % 2 == 0, emoji: emoji.isEmpty ? nil : emoji
+                )),
+                .gif(GIFPayload(
+                    provider: "klipy", providerId: label, url: "https://media.example.com/\(emoji).gif", mp4Url: nil,
+                    previewUrl: keyword.isEmpty ? nil : "https://media.example.com/\(keyword)", width: Int64(size), height: Int64(size)
+                )),
+            ]
+            let catalogVersion: Int64? = version == 0 ? nil : Int64(version) * 1_000_000_007
+            for payload in payloads {
+                let twoStep = Result { () throws(OpenIMContentError) -> [UInt8] in
+                    MessageContent.custom(try MessageEncoder.custom(payload, catalogVersion: catalogVersion)).jsonBytes
+                }
+                let oneStep = Result { () throws(OpenIMContentError) -> [UInt8] in
+                    try MessageEncoder.customContentBytes(payload, catalogVersion: catalogVersion)
+                }
+                #expect(oneStep == twoStep, "\(payload)")
+            }
+        }
+    }
+
+    @Test func aPayloadOverTheLimitIsRefusedByBothEncoders() throws {
+        // Three URLs within their own limit whose quotes, escaped, take the payload over its limit.
+        let quotes = String(repeating: "\"", count: 1500)
+        let gif = CatalogPayload.gif(GIFPayload(
+            provider: "klipy", providerId: "x", url: "https://media.example.com/a\(quotes)", mp4Url: "https://media.example.com/b\(quotes)",
+            previewUrl: "https://media.example.com/c\(quotes)", width: 1, height: 1
+        ))
+        let twoStep = Result { () throws(OpenIMContentError) -> CustomElem in try MessageEncoder.custom(gif, catalogVersion: 1) }
+        let oneStep = Result { () throws(OpenIMContentError) -> [UInt8] in try MessageEncoder.customContentBytes(gif, catalogVersion: 1) }
+        guard case .failure(.tooLarge(field: "data", let size, limit: CatalogPayload.maximumEncodedBytes)) = twoStep else {
+            Issue.record("expected data to be too large: \(twoStep)")
+            return
+        }
+        #expect(size > CatalogPayload.maximumEncodedBytes)
+        #expect(oneStep == .failure(.tooLarge(field: "data", size: size, limit: CatalogPayload.maximumEncodedBytes)))
+    }
+
     @Test func randomBytesNeverCrashTheDecoders() async {
         await propertyCheck(count: 2000, input: Gen.uint8().array(of: 0...200)) { bytes in
             _ = try? JSONParser.parse(bytes)

@@ -14,6 +14,12 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Encode sticker → custom message content bytes") { benchmark in
         for _ in benchmark.scaledIterations {
+            blackHole(try MessageEncoder.customContentBytes(sticker, catalogVersion: 42))
+        }
+    }
+
+    Benchmark("Encode sticker → CustomElem, then its content bytes") { benchmark in
+        for _ in benchmark.scaledIterations {
             let elem = try MessageEncoder.custom(sticker, catalogVersion: 42)
             blackHole(MessageContent.custom(elem).jsonBytes)
         }
