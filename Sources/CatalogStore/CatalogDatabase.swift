@@ -143,7 +143,7 @@ public final class CatalogDatabase: Service, Sendable {
     /// to a connection that is closing under it (PostgreSQL killed mid-transaction) can wait forever — postgres-nio
     /// 1.33 writes queries with no write promise, so a write the closed channel refuses never fails the query. When
     /// the body failed because the connection is gone there is nothing to roll back (PostgreSQL aborts a transaction
-    /// whose session ends), so no ROLLBACK is sent.
+    /// whose session ends), so no ROLLBACK is sent — the connection is closed instead. Any other failure rolls back.
     public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         try await withConnectionOrTimeout { connection in
             try await connection.query("BEGIN", logger: self.logger)
@@ -151,13 +151,25 @@ public final class CatalogDatabase: Service, Sendable {
             do {
                 value = try await body(connection)
             } catch {
-                if !connection.isClosed, !Self.isUnavailable(error) {
+                if Self.isConnectionGone(error) || connection.isClosed {
+                    // Make sure it is closed, so the pool never hands out a session still inside this transaction.
+                    connection.close().whenComplete { _ in }
+                } else {
                     _ = try? await connection.query("ROLLBACK", logger: self.logger)
                 }
                 throw error
             }
             try await connection.query("COMMIT", logger: self.logger)
             return value
+        }
+    }
+
+    /// Whether `error` says this connection's session is over (so its transaction is too).
+    static func isConnectionGone(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError else { return false }
+        switch psql.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection: return true
+        default: return false
         }
     }
 
