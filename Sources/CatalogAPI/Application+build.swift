@@ -13,8 +13,10 @@ public struct CatalogServiceComponents: Sendable {
     public let usage: UsageRecorder
     public let snapshots: CatalogSnapshotStore
     public let configuration: ServiceConfiguration
-    /// Requests answered on the fast lane rather than by the router.
+    /// Requests answered on the fast lanes rather than by the router (both lanes count here).
     public let fastLaneAnswers: FastLaneCounter
+    /// Of those, the ones the byte lane answered (before the HTTP/1 decoder).
+    public let byteLaneAnswers: FastLaneCounter
 }
 
 /// Builds the whole service: pool, repositories, snapshot service and router. `serve` and the tests call this
@@ -36,16 +38,19 @@ public func buildApplication(
     )
     let components = CatalogServiceComponents(
         database: database, packs: packs, media: PostgresMediaRepository(database: database), usage: usage, snapshots: snapshots,
-        configuration: configuration, fastLaneAnswers: FastLaneCounter()
+        configuration: configuration, fastLaneAnswers: FastLaneCounter(), byteLaneAnswers: FastLaneCounter()
     )
     let (router, fastRoutes) = buildRouter(components: components)
     let serverName = "catalog-service"
     let lane = FastLane(routes: fastRoutes, serverName: serverName, logger: logger, answered: components.fastLaneAnswers)
+    let idleTimeout = TimeAmount.milliseconds(Int64(configuration.httpIdleTimeout.milliseconds))
     var app = Application(
         router: router,
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [ExpectContinueHandler(), FastLaneInstaller(lane: lane)],
-            idleTimeout: .milliseconds(Int64(configuration.httpIdleTimeout.milliseconds))
+            additionalChannelHandlers: [
+                ExpectContinueHandler(), FastLaneInstaller(lane: lane, byteLaneAnswers: components.byteLaneAnswers, idleTimeout: idleTimeout),
+            ],
+            idleTimeout: idleTimeout
         )),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: [database, snapshotService, usageService],

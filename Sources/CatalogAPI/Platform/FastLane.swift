@@ -180,18 +180,26 @@ final class FastLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let lane: FastLane
+    private let relay: LaneActivityRelay?
     private var held: Held?
     /// The router has a request whose end it has not been given yet.
     private var routerReading = false
     /// Requests given to the router whose response has not ended yet.
     private var routerAnswering = 0
 
-    init(lane: FastLane) {
+    init(lane: FastLane, relay: LaneActivityRelay?) {
         self.lane = lane
+        self.relay = relay
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if let relay, relay.pulsing {
+            // The byte lane's activity pulse: its end is answered with an end, which the relay drops.
+            if case .end = part { context.write(wrapOutboundOut(.end(nil)), promise: nil) }
+            return
+        }
+        switch part {
         case .head(let head):
             if held == nil, !routerReading, routerAnswering == 0, let (route, captures) = lane.route(for: head) {
                 held = Held(head: head, route: route, captures: captures, body: nil, start: DispatchTime.now().uptimeNanoseconds)
@@ -263,25 +271,39 @@ final class FastLaneInstaller: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundOut = HTTPRequestPart
 
     private let lane: FastLane
+    private let byteLaneAnswers: FastLaneCounter
+    private let pulseInterval: TimeAmount
 
-    init(lane: FastLane) {
+    /// `idleTimeout` is the server's: the byte lane reports activity four times per timeout (at most once a second).
+    init(lane: FastLane, byteLaneAnswers: FastLaneCounter, idleTimeout: TimeAmount?) {
         self.lane = lane
+        self.byteLaneAnswers = byteLaneAnswers
+        self.pulseInterval = min(idleTimeout.map { .nanoseconds($0.nanoseconds / 4) } ?? .seconds(1), .seconds(1))
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        installLane(context: context) { context.fireChannelActive() }
+        installLane(context: context, beforeAnyRead: true) { context.fireChannelActive() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        installLane(context: context) { context.fireChannelRead(data) }
+        installLane(context: context, beforeAnyRead: false) { context.fireChannelRead(data) }
     }
 
-    /// Without the connection-state handler the lane stays out: in front of it, the lane's requests would not
-    /// count as activity and busy connections would be closed as idle. The router then answers everything.
-    private func installLane(context: ChannelHandlerContext, passing event: () -> Void) {
+    /// Without the connection-state handler the lanes stay out: in front of it, their requests would not count as
+    /// activity and busy connections would be closed as idle. The router then answers everything. The byte lane
+    /// goes in only before the first read: once the decoder has bytes, it must get all the rest.
+    private func installLane(context: ChannelHandlerContext, beforeAnyRead: Bool, passing event: () -> Void) {
         let pipeline = context.pipeline.syncOperations
         if let state = try? pipeline.handler(type: HTTPConnectionStateHandler.self) {
-            try? pipeline.addHandler(FastLaneHandler(lane: lane), position: .after(state))
+            let relay = LaneActivityRelay()
+            if (try? pipeline.addHandler(relay, position: .before(state))) != nil {
+                try? pipeline.addHandler(FastLaneHandler(lane: lane, relay: relay), position: .after(state))
+                if beforeAnyRead {
+                    try? pipeline.addHandler(ByteLaneHandler(lane: lane, relay: relay, answered: byteLaneAnswers, pulseInterval: pulseInterval), position: .first)
+                }
+            } else {
+                try? pipeline.addHandler(FastLaneHandler(lane: lane, relay: nil), position: .after(state))
+            }
         }
         event()
         pipeline.removeHandler(context: context, promise: nil)
