@@ -25,34 +25,15 @@ enum ConditionalRequest {
         let values = headers[values: name]
         guard !values.isEmpty else { return nil }
         var tags: [EntityTag] = []
-        for value in values {
-            let bytes = Array(value.utf8)
-            var index = 0
-            while index < bytes.count {
-                while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") || bytes[index] == UInt8(ascii: ",") { index += 1 }
-                guard index < bytes.count else { break }
-                if bytes[index] == UInt8(ascii: "*") {
-                    return .any
-                }
-                var weak = false
-                if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "W"), bytes[index + 1] == UInt8(ascii: "/") {
-                    weak = true
-                    index += 2
-                }
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                    // Not an entity tag: skip to the next comma.
-                    while index < bytes.count, bytes[index] != UInt8(ascii: ",") { index += 1 }
-                    continue
-                }
-                let start = index
-                index += 1
-                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") { index += 1 }
-                guard index < bytes.count else { break }
-                index += 1
-                tags.append(EntityTag(weak: weak, opaque: String(decoding: bytes[start..<index], as: UTF8.self)))
+        var any = false
+        scanTags(values) { member in
+            switch member {
+            case .any: any = true
+            case .tag(let weak, let opaque): tags.append(EntityTag(weak: weak, opaque: String(decoding: opaque, as: UTF8.self)))
             }
+            return !any
         }
-        return .tags(tags)
+        return any ? .any : .tags(tags)
     }
 
     /// If-None-Match (§13.1.2) uses weak comparison: the opaque tags match whatever their `W/` prefixes.
@@ -60,6 +41,65 @@ enum ConditionalRequest {
         switch condition {
         case .any: return true
         case .tags(let tags): return tags.contains { $0.opaque == eTag }
+        }
+    }
+
+    /// `condition(.ifNoneMatch, in:)` and `noneMatchFails` in one pass over the bytes, for the hot path: whether
+    /// If-None-Match matches `eTag` (weak comparison), nil without the header.
+    static func noneMatchFails(_ headers: HTTPFields, current eTag: String) -> Bool? {
+        let values = headers[values: .ifNoneMatch]
+        guard !values.isEmpty else { return nil }
+        var eTag = eTag
+        return eTag.withUTF8 { current in
+            var matched = false
+            scanTags(values) { member in
+                switch member {
+                case .any: matched = true
+                case .tag(_, let opaque): matched = opaque.elementsEqual(current)
+                }
+                return !matched
+            }
+            return matched
+        }
+    }
+
+    enum TagListMember {
+        case any
+        /// The opaque tag's bytes, quotes included.
+        case tag(weak: Bool, opaque: UnsafeBufferPointer<UInt8>)
+    }
+
+    /// Calls `visit` for each member of entity-tag lists (§8.8.3) until it returns false; malformed members are
+    /// skipped up to the next comma, an unterminated tag ends its field line.
+    static func scanTags(_ values: [String], _ visit: (TagListMember) -> Bool) {
+        for value in values {
+            var value = value
+            let proceed = value.withUTF8 { bytes -> Bool in
+                var index = 0
+                while index < bytes.count {
+                    while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") || bytes[index] == UInt8(ascii: ",") { index += 1 }
+                    guard index < bytes.count else { break }
+                    if bytes[index] == UInt8(ascii: "*") { return visit(.any) }
+                    var weak = false
+                    if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "W"), bytes[index + 1] == UInt8(ascii: "/") {
+                        weak = true
+                        index += 2
+                    }
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                        // Not an entity tag: skip to the next comma.
+                        while index < bytes.count, bytes[index] != UInt8(ascii: ",") { index += 1 }
+                        continue
+                    }
+                    let start = index
+                    index += 1
+                    while index < bytes.count, bytes[index] != UInt8(ascii: "\"") { index += 1 }
+                    guard index < bytes.count else { break }
+                    index += 1
+                    if !visit(.tag(weak: weak, opaque: UnsafeBufferPointer(rebasing: bytes[start..<index]))) { return false }
+                }
+                return true
+            }
+            if !proceed { return }
         }
     }
 
@@ -79,30 +119,94 @@ enum ConditionalRequest {
     }
 
     /// Whether the client prefers gzip (§12.5.3): q-values honoured, `gzip;q=0` and `*;q=0` respected.
+    ///
+    /// Read byte by byte (every catalog request asks this): codings compared without case, q-values in thousandths
+    /// (a malformed one counts as 0, one above 1 as 1), anything unparseable in a member skipped up to its comma.
     static func prefersGzip(_ headers: HTTPFields) -> Bool {
-        var gzip: Double?
-        var identity: Double?
-        var wildcard: Double?
+        var gzip: Int?
+        var identity: Int?
+        var wildcard: Int?
         for value in headers[values: .acceptEncoding] {
-            for member in value.split(separator: ",") {
-                let parts = member.split(separator: ";")
-                guard let coding = parts.first?.trimmingCharacters(in: .whitespaces).lowercased(), !coding.isEmpty else { continue }
-                var quality = 1.0
-                for parameter in parts.dropFirst() {
-                    let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                    if pair.count == 2, pair[0].lowercased() == "q" { quality = Double(pair[1]).map { min(max($0, 0), 1) } ?? 0 }
+            var value = value
+            value.withUTF8 { bytes in
+                var index = 0
+                let count = bytes.count
+                func skipSpaces() { while index < count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 } }
+                func token() -> Range<Int> {
+                    let start = index
+                    while index < count, bytes[index] != 0x2C, bytes[index] != 0x3B, bytes[index] != 0x3D, bytes[index] != 0x20, bytes[index] != 0x09 {
+                        index += 1
+                    }
+                    return start..<index
                 }
-                switch coding {
-                case "gzip", "x-gzip": gzip = max(gzip ?? 0, quality)
-                case "identity": identity = quality
-                case "*": wildcard = quality
-                default: break
+                func equalsIgnoringCase(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+                    guard range.count == literal.utf8CodeUnitCount else { return false }
+                    // `literal` is lower case; only ASCII letters are folded.
+                    for (offset, index) in range.enumerated() {
+                        let byte = bytes[index]
+                        if (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != literal.utf8Start[offset] { return false }
+                    }
+                    return true
+                }
+                while index < count {
+                    while index < count, bytes[index] == 0x2C || bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+                    guard index < count else { break }
+                    let coding = token()
+                    var quality = 1000
+                    skipSpaces()
+                    while index < count, bytes[index] == 0x3B {
+                        index += 1
+                        skipSpaces()
+                        let name = token()
+                        skipSpaces()
+                        guard index < count, bytes[index] == 0x3D else { continue }
+                        index += 1
+                        skipSpaces()
+                        let parameter = token()
+                        skipSpaces()
+                        if equalsIgnoringCase(name, "q") { quality = thousandths(UnsafeBufferPointer(rebasing: bytes[parameter])) }
+                    }
+                    // Junk after a member: skip to the next one.
+                    while index < count, bytes[index] != 0x2C { index += 1 }
+                    if equalsIgnoringCase(coding, "gzip") || equalsIgnoringCase(coding, "x-gzip") {
+                        gzip = max(gzip ?? 0, quality)
+                    } else if equalsIgnoringCase(coding, "identity") {
+                        identity = quality
+                    } else if equalsIgnoringCase(coding, "*") {
+                        wildcard = quality
+                    }
                 }
             }
         }
         let gzipQuality = gzip ?? wildcard ?? 0
-        let identityQuality = identity ?? 1
+        let identityQuality = identity ?? 1000
         return gzipQuality > 0 && gzipQuality >= identityQuality
+    }
+
+    /// A q-value in thousandths: digits with an optional fraction (more than three places are cut), at most 1000;
+    /// 0 when it is not a number.
+    static func thousandths(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var index = 0
+        var whole = 0
+        var digits = 0
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            whole = min(whole * 10 + Int(bytes[index] - 0x30), 10)
+            digits += 1
+            index += 1
+        }
+        var fraction = 0
+        var places = 0
+        if index < bytes.count, bytes[index] == 0x2E {
+            index += 1
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                if places < 3 { fraction = fraction * 10 + Int(bytes[index] - 0x30) }
+                places += 1
+                index += 1
+            }
+        }
+        guard index == bytes.count, digits + places > 0 else { return 0 }
+        for _ in min(places, 3)..<3 { fraction *= 10 }
+        return min(whole * 1000 + fraction, 1000)
     }
 }
 
@@ -117,17 +221,19 @@ struct RepresentationResponder {
     ) -> PlainResponse {
         let gzip = ConditionalRequest.prefersGzip(requestHeaders)
         let eTag = gzip ? representation.gzipETag : representation.eTag
+        // Appended, not assigned: every field is new, and assigning searches the fields each time (hot path).
         var headers = HTTPFields()
-        headers[.eTag] = eTag
-        headers[.cacheControl] = cacheControl
-        headers[.vary] = "Accept-Encoding"
-        headers[.accessControlAllowOrigin] = "*"
-        headers[.accessControlExposeHeaders] = "ETag, Last-Modified, Catalog-Version"
-        if let catalogVersion { headers[.catalogVersion] = String(catalogVersion) }
+        headers.reserveCapacity(12)
+        headers.append(HTTPField(name: .eTag, value: eTag))
+        headers.append(HTTPField(name: .cacheControl, value: cacheControl))
+        headers.append(HTTPField(name: .vary, value: "Accept-Encoding"))
+        headers.append(HTTPField(name: .accessControlAllowOrigin, value: "*"))
+        headers.append(HTTPField(name: .accessControlExposeHeaders, value: "ETag, Last-Modified, Catalog-Version"))
+        if let catalogVersion { headers.append(HTTPField(name: .catalogVersion, value: String(catalogVersion))) }
 
         var notModified = false
-        if let condition = ConditionalRequest.condition(.ifNoneMatch, in: requestHeaders) {
-            notModified = ConditionalRequest.noneMatchFails(condition, current: eTag)
+        if let fails = ConditionalRequest.noneMatchFails(requestHeaders, current: eTag) {
+            notModified = fails
         } else if let lastModified, let since = requestHeaders[.ifModifiedSince].flatMap(HTTPDate.parse) {
             // Only without If-None-Match (§13.2.2); dates are whole seconds.
             notModified = lastModified.date.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
@@ -135,12 +241,12 @@ struct RepresentationResponder {
         if notModified {
             return PlainResponse(status: .notModified, headers: headers)
         }
-        if let lastModified { headers[.lastModified] = lastModified.header }
-        headers[.contentType] = "application/json"
+        if let lastModified { headers.append(HTTPField(name: .lastModified, value: lastModified.header)) }
+        headers.append(HTTPField(name: .contentType, value: "application/json"))
         let body = gzip ? representation.gzip : representation.identity
-        if gzip { headers[.contentEncoding] = "gzip" }
+        if gzip { headers.append(HTTPField(name: .contentEncoding, value: "gzip")) }
         if method == .head {
-            headers[.contentLength] = String(body.readableBytes)
+            headers.append(HTTPField(name: .contentLength, value: String(body.readableBytes)))
             return PlainResponse(status: .ok, headers: headers)
         }
         return PlainResponse(status: .ok, headers: headers, body: body)

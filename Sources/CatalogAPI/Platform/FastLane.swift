@@ -130,10 +130,11 @@ struct FastLane: Sendable {
         let request = FastRequest(head: head, captures: captures, body: body, id: id, laneLogger: logger)
         guard var response = route.respond(request) else { return nil }
         answered.increment()
-        response.headers[.xRequestID] = id
-        response.headers[.date] = HTTPDateCache.now()
-        response.headers[.server] = serverName
-        if let body = response.body { response.headers[.contentLength] = String(body.readableBytes) }
+        // Appended: route handlers never set these (a HEAD answer's Content-Length comes without a body).
+        response.headers.append(HTTPField(name: .xRequestID, value: id))
+        response.headers.append(HTTPField(name: .date, value: HTTPDateCache.now()))
+        response.headers.append(HTTPField(name: .server, value: serverName))
+        if let body = response.body { response.headers.append(HTTPField(name: .contentLength, value: String(body.readableBytes))) }
         let elapsed = DispatchTime.now().uptimeNanoseconds - startNanoseconds
         FastLaneMetrics.shared.record(route: route.pattern, method: request.head.method, status: response.status, nanoseconds: elapsed)
         if logger.logLevel <= .info {
