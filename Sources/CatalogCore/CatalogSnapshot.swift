@@ -51,7 +51,7 @@ public struct ResolvedSticker: Sendable, Equatable {
 
 /// An immutable, fully prepared catalog at one version. Built once per version and swapped in atomically;
 /// requests only read it.
-public struct CatalogSnapshot: Sendable {
+public final class CatalogSnapshot: Sendable {
     public let version: Int64
     public let changedAt: Date
     /// `Last-Modified` value (IMF-fixdate).
