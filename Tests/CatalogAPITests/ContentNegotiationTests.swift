@@ -74,3 +74,32 @@ struct NoneMatchTests {
         #expect(ConditionalRequest.condition(.ifNoneMatch, in: HTTPFields()) == nil)
     }
 }
+
+@Suite("Content-Type and Authorization read from the bytes")
+struct HeaderReadingTests {
+    static let contentTypes: [(String?, Bool)] = [
+        ("application/json", true), ("Application/JSON; charset=utf-8", true), (" application/json ", true),
+        ("application/problem+json", true), ("application/ld+JSON", true), (";application/json", true),
+        ("text/plain", false), ("application/jsonx", false), ("application/json-seq", false), ("", false), (nil, false),
+    ]
+
+    @Test(arguments: contentTypes)
+    func jsonBodiesAreRecognised(value: String?, expected: Bool) {
+        var headers = HTTPFields()
+        if let value { headers[.contentType] = value }
+        #expect(JSONRequest.isJSON(headers) == expected, "\(value ?? "none")")
+    }
+
+    static let authorizations: [([String], String?)] = [
+        (["Bearer abc"], "abc"), (["bearer   abc  "], "abc"), (["  BEARER abc"], "abc"), (["Bearer a b"], "a b"),
+        (["Bearer"], nil), (["Bearer "], nil), (["Basic abc"], nil), (["BEARER\tabc"], nil), ([], nil),
+        (["Bearer abc", "Bearer abc"], nil),
+    ]
+
+    @Test(arguments: authorizations)
+    func bearerTokensAreRead(values: [String], expected: String?) {
+        var headers = HTTPFields()
+        for value in values { headers.append(HTTPField(name: .authorization, value: value)) }
+        #expect(BearerAuthenticator.bearer(in: headers).map { String(decoding: $0, as: UTF8.self) } == expected, "\(values)")
+    }
+}

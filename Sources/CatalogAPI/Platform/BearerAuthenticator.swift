@@ -36,12 +36,26 @@ struct BearerAuthenticator: RouterMiddleware {
         bearer(in: request.headers)
     }
 
+    /// The token of the one `Authorization: Bearer <token>` field (the scheme without case, the token without
+    /// surrounding spaces and tabs), read byte by byte: every gateway request asks.
     static func bearer(in headers: HTTPFields) -> [UInt8]? {
         let values = headers[values: .authorization]
-        guard values.count == 1, let value = values.first else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return Array(parts[1].trimmingCharacters(in: .whitespaces).utf8)
+        guard values.count == 1, var value = values.first else { return nil }
+        return value.withUTF8 { bytes -> [UInt8]? in
+            var index = 0
+            while index < bytes.count, bytes[index] == 0x20 { index += 1 }
+            let schemeStart = index
+            while index < bytes.count, bytes[index] != 0x20 { index += 1 }
+            // A scheme, a space, and something after it.
+            guard index > schemeStart, index + 1 < bytes.count,
+                  ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[schemeStart..<index]), "bearer")
+            else { return nil }
+            var start = index + 1
+            var end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            return Array(bytes[start..<end])
+        }
     }
 
     /// Whether `headers` carry this audience's token (the fast lane's check; any refusal is the router's).

@@ -140,13 +140,7 @@ enum ConditionalRequest {
                     return start..<index
                 }
                 func equalsIgnoringCase(_ range: Range<Int>, _ literal: StaticString) -> Bool {
-                    guard range.count == literal.utf8CodeUnitCount else { return false }
-                    // `literal` is lower case; only ASCII letters are folded.
-                    for (offset, index) in range.enumerated() {
-                        let byte = bytes[index]
-                        if (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != literal.utf8Start[offset] { return false }
-                    }
-                    return true
+                    ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[range]), literal)
                 }
                 while index < count {
                     while index < count, bytes[index] == 0x2C || bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
