@@ -59,24 +59,24 @@ struct FastRoute: Sendable {
         self.segments = pattern.split(separator: "/").map { $0.hasPrefix("{") ? nil : $0 }
     }
 
-    /// The placeholder values when `path` (no query) matches; walks the path once without splitting it.
+    /// The placeholder values when `path` (no query) matches; walks the path's bytes once without splitting it.
     fileprivate func match(_ path: Substring) -> [Substring]? {
+        let utf8 = path.utf8
         var captures: [Substring] = []
-        var rest = path[...]
+        var index = utf8.startIndex
         for segment in segments {
-            guard rest.first == "/" else { return nil }
-            rest = rest.dropFirst()
-            let end = rest.firstIndex(of: "/") ?? rest.endIndex
-            let value = rest[..<end]
-            guard !value.isEmpty else { return nil }
+            guard index < utf8.endIndex, utf8[index] == UInt8(ascii: "/") else { return nil }
+            index = utf8.index(after: index)
+            let start = index
+            while index < utf8.endIndex, utf8[index] != UInt8(ascii: "/") { index = utf8.index(after: index) }
+            guard start < index else { return nil }
             if let literal = segment {
-                guard literal == value else { return nil }
+                guard utf8[start..<index].elementsEqual(literal.utf8) else { return nil }
             } else {
-                captures.append(value)
+                captures.append(path[start..<index])
             }
-            rest = rest[end...]
         }
-        return rest.isEmpty ? captures : nil
+        return index == utf8.endIndex ? captures : nil
     }
 }
 
