@@ -44,7 +44,7 @@ struct OpenIMWebhookController {
         } catch {
             body = .failure(error)
         }
-        return reply(answer(commandName: commandName, body: body, logger: context.logger)).response
+        return reply(answer(commandName: commandName, body: body, logger: { context.logger })).response
     }
 
     /// The same on the fast lane, which declines (nil) a wrong secret so that the router refuses and logs it.
@@ -52,7 +52,7 @@ struct OpenIMWebhookController {
         [
             FastRoute(Self.route, methods: [.post], maximumBodyBytes: CallbackRequest.maximumBodyBytes) { request in
                 guard secretMatches(request.captures[0]) else { return nil }
-                return reply(answer(commandName: String(request.captures[1]), body: .success(request.body.readableBytesView), logger: request.logger))
+                return reply(answer(commandName: String(request.captures[1]), body: .success(request.body.readableBytesView), logger: { request.logger }))
             },
         ]
     }
@@ -69,27 +69,29 @@ struct OpenIMWebhookController {
 
     /// The reply for one callback. Anything this service cannot judge is allowed: OpenIM blocks the user's message
     /// on any answer it cannot parse, and content that is not ours is not ours to block.
-    func answer(commandName: String, body: Result<some Collection<UInt8>, any Error>, logger: Logger) -> CallbackResponse {
+    /// `logger` is asked for only when there is something to log (a request's logger is built with its id).
+    func answer(commandName: String, body: Result<some Collection<UInt8>, any Error>, logger makeLogger: () -> Logger) -> CallbackResponse {
+
         guard let command = Command(rawValue: commandName) else {
-            logger.info("webhook command not handled; allowed", metadata: ["openim.command": .string(String(commandName.prefix(64)))])
+            makeLogger().info("webhook command not handled; allowed", metadata: ["openim.command": .string(String(commandName.prefix(64)))])
             return .allow
         }
         let callback: CallbackRequest
         do {
             callback = try CallbackRequest(bytes: try body.get())
         } catch {
-            logger.warning("webhook body unreadable; allowed", metadata: ["openim.command": .string(commandName), "error": .string("\(error)")])
+            makeLogger().warning("webhook body unreadable; allowed", metadata: ["openim.command": .string(commandName), "error": .string("\(error)")])
             return .allow
         }
         guard let snapshot = snapshots.current else {
-            logger.warning("webhook before the catalog loaded; allowed", metadata: ["openim.command": .string(commandName)])
+            makeLogger().warning("webhook before the catalog loaded; allowed", metadata: ["openim.command": .string(commandName)])
             return .allow
         }
         switch command {
         case .beforeSendSingle, .beforeSendGroup:
             let verdict = MessagePolicy.evaluate(contentType: callback.contentType, content: callback.content, snapshot: snapshot, storageOrigin: storageOrigin)
             if case .reject(let code, _, let detail) = verdict {
-                logger.info("message rejected", metadata: [
+                makeLogger().info("message rejected", metadata: [
                     "openim.command": .string(commandName), "openim.serverMsgID": .string(callback.serverMsgID),
                     "reject.code": .stringConvertible(code), "reject.detail": .string(detail),
                 ])
