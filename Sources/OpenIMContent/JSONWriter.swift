@@ -196,17 +196,32 @@ public struct JSONWriter: Sendable {
 
     /// `appendEscaped` for UTF-8 bytes (valid UTF-8: a C1 check looks at the byte after 0xC2).
     static func appendEscapedOnce(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        appendEscaped(utf8: utf8, to: &bytes, longestEscape: 6, escape: writeEscape)
+    }
+
+    /// The embedded case of `appendEscaped`: every escape twice over.
+    static func appendEscapedTwice(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        appendEscaped(utf8: utf8, to: &bytes, longestEscape: 7, escape: writeEscapeTwice)
+    }
+
+    /// The escaping loop both use, inlined into each so `escape` is a direct call: plain runs are copied, bytes
+    /// needing an escape are written by `escape` (at most `longestEscape` bytes each), through a buffer on the
+    /// stack, 160 input bytes at a time.
+    @inline(__always)
+    private static func appendEscaped(
+        utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8], longestEscape: Int,
+        escape: (UInt8, UnsafeMutableBufferPointer<UInt8>, Int) -> Int
+    ) {
         let count = utf8.count
         let start = ByteScan.firstSpecialForWriting(utf8, from: 0)
         // Most strings (keys, ids, URLs) need nothing: one bulk copy.
         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[0..<start]))
         guard start < count else { return }
-        // Escape through a buffer on the stack, a chunk of input at a time: an escape is at most six bytes, so
-        // 160 input bytes always fit in 960.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 960) { output in
+        let chunk = 160
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk * longestEscape) { output in
             var index = start
             while index < count {
-                let chunkEnd = min(count, index + 160)
+                let chunkEnd = min(count, index + chunk)
                 var out = 0
                 while index < chunkEnd {
                     let byte = utf8[index]
@@ -216,7 +231,7 @@ public struct JSONWriter: Sendable {
                         index += 1
                     } else if byte >= 0x80 {
                         if byte == 0xC2, index + 1 < count, (0x80...0x9F).contains(utf8[index + 1]) {
-                            out = writeEscape(utf8[index + 1], into: output, at: out)
+                            out = escape(utf8[index + 1], output, out)
                             index += 2
                         } else {
                             output[out] = byte
@@ -224,44 +239,7 @@ public struct JSONWriter: Sendable {
                             index += 1
                         }
                     } else {
-                        out = writeEscape(byte, into: output, at: out)
-                        index += 1
-                    }
-                }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: output[0..<out]))
-            }
-        }
-    }
-
-    /// The embedded case of `appendEscaped`: every escape twice over, at most seven bytes per input byte, so 160
-    /// input bytes always fit in 1120.
-    static func appendEscapedTwice(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
-        let count = utf8.count
-        let start = ByteScan.firstSpecialForWriting(utf8, from: 0)
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[0..<start]))
-        guard start < count else { return }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1120) { output in
-            var index = start
-            while index < count {
-                let chunkEnd = min(count, index + 160)
-                var out = 0
-                while index < chunkEnd {
-                    let byte = utf8[index]
-                    if byte >= 0x20, byte < 0x7F, byte != 0x22, byte != 0x5C {
-                        output[out] = byte
-                        out += 1
-                        index += 1
-                    } else if byte >= 0x80 {
-                        if byte == 0xC2, index + 1 < count, (0x80...0x9F).contains(utf8[index + 1]) {
-                            out = writeEscapeTwice(utf8[index + 1], into: output, at: out)
-                            index += 2
-                        } else {
-                            output[out] = byte
-                            out += 1
-                            index += 1
-                        }
-                    } else {
-                        out = writeEscapeTwice(byte, into: output, at: out)
+                        out = escape(byte, output, out)
                         index += 1
                     }
                 }

@@ -17,10 +17,15 @@ public enum MessageEncoder {
         var extensionText = ""
         if let catalogVersion {
             var writer = JSONWriter(capacity: 32)
-            writer.object { $0.member("catalogVersion", catalogVersion) }
+            writeExtension(catalogVersion, to: &writer)
             extensionText = writer.string
         }
         return CustomElem(data: data, description: text.describe(payload), extension: extensionText)
+    }
+
+    /// The `extension` JSON of a custom message: the catalog version the item was resolved at.
+    static func writeExtension(_ catalogVersion: Int64, to writer: inout JSONWriter) {
+        writer.object { $0.member("catalogVersion", catalogVersion) }
     }
 
     /// The custom (110) content object as JSON bytes, in one pass: the same bytes as
@@ -36,7 +41,7 @@ public enum MessageEncoder {
             object.member("description", text.describe(payload))
             object.member("extension") { writer in
                 guard let catalogVersion else { return writer.string("") }
-                writer.embeddedString { $0.object { $0.member("catalogVersion", catalogVersion) } }
+                writer.embeddedString { writeExtension(catalogVersion, to: &$0) }
             }
         }
         // The payload's own length is at most its escaped length: counted only when that is over the limit.

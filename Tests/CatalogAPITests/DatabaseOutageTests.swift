@@ -151,6 +151,20 @@ struct DatabaseOutageTests {
         }
     }
 
+    /// The safety net behind `CatalogDatabase.transaction`: an operation whose connection closes under it and
+    /// that does not end (here a body that sleeps on, standing for a query postgres-nio never completes) is answered
+    /// "unavailable" instead of being waited for. Without the net this call would return normally after 60 s.
+    @Test func anOperationOutlivingItsClosedConnectionIsAnsweredUnavailable() async throws {
+        try await TestService.run { _, components in
+            await #expect(throws: StoreError.unavailable) {
+                try await components.database.connection { connection in
+                    try await connection.close()
+                    try await Task.sleep(for: .seconds(60))
+                }
+            }
+        }
+    }
+
     @Test func everyAcknowledgedWriteSurvivesACrash() async throws {
         let database = try await TestService.freshDatabase(on: FaultCluster.url())
         let acknowledged: [(id: String, revision: Int64)] = try await TestService.run(database: database) { client, _ in

@@ -82,6 +82,16 @@ struct ByteScanTests {
         }
     }
 
+    /// Raw JSON inside an embedded string is escaped once, like the rest of the embedded JSON's structure.
+    @Test func rawJSONInsideAnEmbeddedStringIsEscapedOnce() throws {
+        let inner = #"{"a":"b\"c","n":[1,2]}"#
+        var embedded = JSONWriter()
+        embedded.embeddedString { $0.raw(Array(inner.utf8)) }
+        var plain = JSONWriter()
+        plain.string(inner)
+        #expect(embedded.bytes == plain.bytes)
+    }
+
     @Test func integersAtTheEdgesOf64Bits() throws {
         #expect(try JSONParser.parse("9223372036854775807") == .integer(Int64.max))
         #expect(try JSONParser.parse("-9223372036854775808") == .integer(Int64.min))

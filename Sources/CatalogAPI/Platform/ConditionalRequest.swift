@@ -36,16 +36,8 @@ enum ConditionalRequest {
         return any ? .any : .tags(tags)
     }
 
-    /// If-None-Match (§13.1.2) uses weak comparison: the opaque tags match whatever their `W/` prefixes.
-    static func noneMatchFails(_ condition: Condition, current eTag: String) -> Bool {
-        switch condition {
-        case .any: return true
-        case .tags(let tags): return tags.contains { $0.opaque == eTag }
-        }
-    }
-
-    /// `condition(.ifNoneMatch, in:)` and `noneMatchFails` in one pass over the bytes, for the hot path: whether
-    /// If-None-Match matches `eTag` (weak comparison), nil without the header.
+    /// Whether If-None-Match matches `eTag`, nil without the header: weak comparison (§13.1.2), the opaque tags
+    /// match whatever their `W/` prefixes. One pass over the bytes, no tag copied (every catalog read asks).
     static func noneMatchFails(_ headers: HTTPFields, current eTag: String) -> Bool? {
         let values = headers[values: .ifNoneMatch]
         guard !values.isEmpty else { return nil }

@@ -181,21 +181,21 @@ final class FastLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let lane: FastLane
-    private let relay: LaneActivityRelay?
+    private let relay: LaneActivityRelay
     private var held: Held?
     /// The router has a request whose end it has not been given yet.
     private var routerReading = false
     /// Requests given to the router whose response has not ended yet.
     private var routerAnswering = 0
 
-    init(lane: FastLane, relay: LaneActivityRelay?) {
+    init(lane: FastLane, relay: LaneActivityRelay) {
         self.lane = lane
         self.relay = relay
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if let relay, relay.pulsing {
+        if relay.pulsing {
             // The byte lane's activity pulse: its end is answered with an end, which the relay drops.
             if case .end = part { context.write(wrapOutboundOut(.end(nil)), promise: nil) }
             return
@@ -297,13 +297,10 @@ final class FastLaneInstaller: ChannelInboundHandler, RemovableChannelHandler {
         let pipeline = context.pipeline.syncOperations
         if let state = try? pipeline.handler(type: HTTPConnectionStateHandler.self) {
             let relay = LaneActivityRelay()
-            if (try? pipeline.addHandler(relay, position: .before(state))) != nil {
-                try? pipeline.addHandler(FastLaneHandler(lane: lane, relay: relay), position: .after(state))
-                if beforeAnyRead {
-                    try? pipeline.addHandler(ByteLaneHandler(lane: lane, relay: relay, answered: byteLaneAnswers, pulseInterval: pulseInterval), position: .first)
-                }
-            } else {
-                try? pipeline.addHandler(FastLaneHandler(lane: lane, relay: nil), position: .after(state))
+            try? pipeline.addHandler(relay, position: .before(state))
+            try? pipeline.addHandler(FastLaneHandler(lane: lane, relay: relay), position: .after(state))
+            if beforeAnyRead {
+                try? pipeline.addHandler(ByteLaneHandler(lane: lane, relay: relay, answered: byteLaneAnswers, pulseInterval: pulseInterval), position: .first)
             }
         }
         event()

@@ -25,7 +25,7 @@ struct AssetController {
         // The bytes are user uploads: never let a browser sniff or run them as anything but the image they are.
         headers[.xContentTypeOptions] = "nosniff"
         headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
-        if let condition = ConditionalRequest.condition(.ifNoneMatch, in: request.headers), ConditionalRequest.noneMatchFails(condition, current: eTag) {
+        if ConditionalRequest.noneMatchFails(request.headers, current: eTag) == true {
             // The content never changes, so a matching tag is enough: no database round trip.
             return Response(status: .notModified, headers: headers)
         }
