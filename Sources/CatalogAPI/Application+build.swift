@@ -17,6 +17,8 @@ public struct CatalogServiceComponents: Sendable {
     public let fastLaneAnswers: FastLaneCounter
     /// Of those, the ones the byte lane answered (before the HTTP/1 decoder).
     public let byteLaneAnswers: FastLaneCounter
+    /// Of those, the ones answered from bytes prepared once per catalog version (`PreparedReads`).
+    public let preparedAnswers: FastLaneCounter
 }
 
 /// Builds the whole service: pool, repositories, snapshot service and router. `serve` and the tests call this
@@ -38,11 +40,14 @@ public func buildApplication(
     )
     let components = CatalogServiceComponents(
         database: database, packs: packs, media: PostgresMediaRepository(database: database), usage: usage, snapshots: snapshots,
-        configuration: configuration, fastLaneAnswers: FastLaneCounter(), byteLaneAnswers: FastLaneCounter()
+        configuration: configuration, fastLaneAnswers: FastLaneCounter(), byteLaneAnswers: FastLaneCounter(),
+        preparedAnswers: FastLaneCounter()
     )
     let (router, fastRoutes) = buildRouter(components: components)
     let serverName = "catalog-service"
-    let lane = FastLane(routes: fastRoutes, serverName: serverName, logger: logger, answered: components.fastLaneAnswers)
+    let lane = FastLane(
+        routes: fastRoutes, serverName: serverName, logger: logger, answered: components.fastLaneAnswers, preparedAnswers: components.preparedAnswers
+    )
     let idleTimeout = TimeAmount.milliseconds(Int64(configuration.httpIdleTimeout.milliseconds))
     var app = Application(
         router: router,

@@ -39,7 +39,8 @@ struct OpenAPIRouteTests {
         let components = CatalogServiceComponents(
             database: database, packs: PostgresPackRepository(database: database), media: PostgresMediaRepository(database: database),
             usage: UsageRecorder(repository: PostgresUsageRepository(database: database)), snapshots: CatalogSnapshotStore(),
-            configuration: configuration, fastLaneAnswers: FastLaneCounter(), byteLaneAnswers: FastLaneCounter()
+            configuration: configuration, fastLaneAnswers: FastLaneCounter(), byteLaneAnswers: FastLaneCounter(),
+            preparedAnswers: FastLaneCounter()
         )
         let (router, lane) = buildRouter(components: components)
         return (

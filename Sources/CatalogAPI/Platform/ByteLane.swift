@@ -35,7 +35,44 @@ enum RawRequestParser {
 
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         guard let length = headLength(bytes) else { return bytes.count > maximumHeadBytes ? .decline : .incomplete }
-        guard length <= maximumHeadBytes else { return .decline }
+        guard length <= maximumHeadBytes, let line = requestLine(bytes) else { return .decline }
+        var fields = HTTPFields()
+        var host: String?
+        var contentLength: Int?
+        let wellFormed = scanFields(bytes, from: line.fieldsStart, headLength: length) { nameRange, valueRange in
+            let name = HTTPField.Name(text(bytes, nameRange))!  // tchar only: always a valid name
+            let value = text(bytes, valueRange)
+            switch name {
+            case hostField:
+                guard host == nil else { return false }
+                host = value
+                return true  // the conversion moves the first Host into the authority
+            case .contentLength:
+                guard contentLength == nil, let number = decimal(value) else { return false }
+                contentLength = number
+            case .transferEncoding, .connection, .expect, .upgrade, .te, .trailer:
+                return false
+            default:
+                break
+            }
+            fields.append(HTTPField(name: name, value: value))
+            return true
+        }
+        guard wellFormed, let host, (line.method == .post) == (contentLength != nil) else { return .decline }
+        let request = HTTPRequest(method: line.method, scheme: "http", authority: host, path: text(bytes, line.target), headerFields: fields)
+        return .head(RawRequestHead(request: request, length: length, contentLength: contentLength ?? 0))
+    }
+
+    /// A request line the lane reads: GET, HEAD or POST, an origin-form target of printable ASCII, HTTP/1.1.
+    struct RequestLine {
+        var method: HTTPRequest.Method
+        var target: Range<Int>
+        /// Where the first field line starts.
+        var fieldsStart: Int
+    }
+
+    /// The request line at the start of a complete head (`headLength` found its end), nil to decline.
+    static func requestLine(_ bytes: UnsafeRawBufferPointer) -> RequestLine? {
         var index: Int
         let method: HTTPRequest.Method
         if has(bytes, "GET ", at: 0) {
@@ -45,31 +82,34 @@ enum RawRequestParser {
         } else if has(bytes, "POST ", at: 0) {
             (method, index) = (.post, 5)
         } else {
-            return .decline
+            return nil
         }
         let targetStart = index
-        while index < length, bytes[index] != UInt8(ascii: " ") {
-            guard bytes[index] > 0x20, bytes[index] < 0x7F else { return .decline }
+        while index < bytes.count, bytes[index] != UInt8(ascii: " ") {
+            guard bytes[index] > 0x20, bytes[index] < 0x7F else { return nil }
             index += 1
         }
         guard index > targetStart, bytes[targetStart] == UInt8(ascii: "/"), index - targetStart <= maximumTargetBytes,
               has(bytes, " HTTP/1.1\r\n", at: index)
-        else { return .decline }
-        let target = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[targetStart..<index]), as: UTF8.self)
-        index += 11
+        else { return nil }
+        return RequestLine(method: method, target: targetStart..<index, fieldsStart: index + 11)
+    }
 
-        var fields = HTTPFields()
-        var host: String?
-        var contentLength: Int?
+    /// Checks the field lines from `start` to the head's empty line and calls `field` with each name and value (its
+    /// surrounding whitespace left out); false when a line is malformed, there are too many, or `field` says false.
+    /// `name ":" OWS value OWS CRLF`, no obs-fold (a line starting with whitespace), printable ASCII and HTAB only.
+    static func scanFields(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, headLength length: Int, field: (_ name: Range<Int>, _ value: Range<Int>) -> Bool
+    ) -> Bool {
+        var index = start
         var lines = 0
         let headersEnd = length - 2  // the empty line's CRLF
         while index < headersEnd {
             lines += 1
-            guard lines <= maximumHeaderLines else { return .decline }
-            // name ":" OWS value OWS CRLF; no obs-fold (a line starting with whitespace).
+            guard lines <= maximumHeaderLines else { return false }
             let nameStart = index
             while index < headersEnd, isTokenByte(bytes[index]) { index += 1 }
-            guard index > nameStart, index < headersEnd, bytes[index] == UInt8(ascii: ":") else { return .decline }
+            guard index > nameStart, index < headersEnd, bytes[index] == UInt8(ascii: ":") else { return false }
             let nameEnd = index
             index += 1
             while index < headersEnd, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
@@ -77,33 +117,19 @@ enum RawRequestParser {
             var valueEnd = index
             while index < headersEnd, bytes[index] != cr {
                 let byte = bytes[index]
-                guard (byte >= 0x20 && byte < 0x7F) || byte == 0x09 else { return .decline }
+                guard (byte >= 0x20 && byte < 0x7F) || byte == 0x09 else { return false }
                 index += 1
                 if byte != 0x20, byte != 0x09 { valueEnd = index }
             }
-            guard index + 1 < length, bytes[index] == cr, bytes[index + 1] == lf else { return .decline }
+            guard index + 1 < length, bytes[index] == cr, bytes[index + 1] == lf else { return false }
             index += 2
-            let nameText = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[nameStart..<nameEnd]), as: UTF8.self)
-            guard let name = HTTPField.Name(nameText) else { return .decline }
-            let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)
-            switch name {
-            case hostField:
-                guard host == nil else { return .decline }
-                host = value
-                continue  // the conversion moves the first Host into the authority
-            case .contentLength:
-                guard contentLength == nil, method == .post, let number = decimal(value) else { return .decline }
-                contentLength = number
-            case .transferEncoding, .connection, .expect, .upgrade, .te, .trailer:
-                return .decline
-            default:
-                break
-            }
-            fields.append(HTTPField(name: name, value: value))
+            guard field(nameStart..<nameEnd, valueStart..<valueEnd) else { return false }
         }
-        guard let host, method != .post || contentLength != nil else { return .decline }
-        let request = HTTPRequest(method: method, scheme: "http", authority: host, path: target, headerFields: fields)
-        return .head(RawRequestHead(request: request, length: length, contentLength: contentLength ?? 0))
+        return true
+    }
+
+    private static func text(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 
     /// The length of the head (through its empty line), if it is all there.
@@ -125,7 +151,7 @@ enum RawRequestParser {
         return nil
     }
 
-    private static func has(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString, at offset: Int) -> Bool {
+    static func has(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString, at offset: Int) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard offset + count <= bytes.count else { return false }
         return memcmp(bytes.baseAddress! + offset, literal.utf8Start, count) == 0
@@ -159,6 +185,12 @@ enum ResponseWriter {
     static let copiedBodyBytes = 16 * 1024
 
     static func head(_ response: PlainResponse, into buffer: inout ByteBuffer) {
+        statusAndFields(response, into: &buffer)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The status line and every field line, without the empty line that ends the head.
+    static func statusAndFields(_ response: PlainResponse, into buffer: inout ByteBuffer) {
         buffer.writeStaticString("HTTP/1.1 ")
         let code = response.status.code
         buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 100 % 10))
@@ -173,7 +205,6 @@ enum ResponseWriter {
             buffer.writeString(field.value)
             buffer.writeStaticString("\r\n")
         }
-        buffer.writeStaticString("\r\n")
     }
 }
 
@@ -202,6 +233,7 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var forwarding = false
     private var unflushed = false
     private var lastPulse = NIODeadline.uptimeNanoseconds(0)
+    private var preparedState = PreparedReads.ConnectionState()
 
     /// `pulseInterval` must be well under the idle timeout (a quarter of it, at most a second, is what the
     /// installer gives): the idle timer closes a connection whose last activity is a whole timeout old.
@@ -223,6 +255,16 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
         while bytes.readableBytes > 0 {
             guard context.channel.isWritable else { return handOver(bytes, context: context) }
             let start = DispatchTime.now().uptimeNanoseconds
+            if let prepared = lane.prepared,
+               case .answered(let consumed, let head, let body) = bytes.withUnsafeReadableBytes({
+                   prepared.answer($0, startNanoseconds: start, allocator: context.channel.allocator, connection: &preparedState)
+               })
+            {
+                bytes.moveReaderIndex(forwardBy: consumed)
+                answered.increment()
+                send(head, body: body, context: context)
+                continue
+            }
             switch bytes.withUnsafeReadableBytes({ RawRequestParser.parse($0) }) {
             case .incomplete:
                 partial = bytes
@@ -253,7 +295,8 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
             unflushed = false
             context.flush()
         }
-        context.fireChannelReadComplete()
+        // Until the hand-over the handlers behind have been given no read to complete.
+        if forwarding { context.fireChannelReadComplete() }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -280,13 +323,14 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
         let copied = (body?.readableBytes ?? 0) <= ResponseWriter.copiedBodyBytes
         var buffer = context.channel.allocator.buffer(capacity: 512 + (copied ? body?.readableBytes ?? 0 : 0))
         ResponseWriter.head(response, into: &buffer)
-        if copied, let body {
-            buffer.writeImmutableBuffer(body)
-            context.write(wrapOutboundOut(buffer), promise: nil)
-        } else {
-            context.write(wrapOutboundOut(buffer), promise: nil)
-            if let body { context.write(wrapOutboundOut(body), promise: nil) }
-        }
+        if copied, let body { buffer.writeImmutableBuffer(body) }
+        send(buffer, body: copied ? nil : body, context: context)
+    }
+
+    /// Writes an answer (flushed at the end of the read) and pulses the idle timer when due.
+    private func send(_ head: ByteBuffer, body: ByteBuffer?, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(head), promise: nil)
+        if let body { context.write(wrapOutboundOut(body), promise: nil) }
         unflushed = true
         let now = NIODeadline.now()
         if now - lastPulse >= pulseInterval {

@@ -43,16 +43,25 @@ enum ConditionalRequest {
         guard !values.isEmpty else { return nil }
         var eTag = eTag
         return eTag.withUTF8 { current in
-            var matched = false
-            scanTags(values) { member in
-                switch member {
-                case .any: matched = true
-                case .tag(_, let opaque): matched = opaque.elementsEqual(current)
-                }
-                return !matched
+            for value in values {
+                var value = value
+                if value.withUTF8({ noneMatchFails(fieldLine: $0, current: current) }) { return true }
             }
-            return matched
+            return false
         }
+    }
+
+    /// Whether one If-None-Match field line matches `current` (an entity tag with its quotes).
+    static func noneMatchFails(fieldLine bytes: UnsafeBufferPointer<UInt8>, current: UnsafeBufferPointer<UInt8>) -> Bool {
+        var matched = false
+        _ = scanTags(fieldLine: bytes) { member in
+            switch member {
+            case .any: matched = true
+            case .tag(_, let opaque): matched = opaque.elementsEqual(current)
+            }
+            return !matched
+        }
+        return matched
     }
 
     enum TagListMember {
@@ -66,33 +75,35 @@ enum ConditionalRequest {
     static func scanTags(_ values: [String], _ visit: (TagListMember) -> Bool) {
         for value in values {
             var value = value
-            let proceed = value.withUTF8 { bytes -> Bool in
-                var index = 0
-                while index < bytes.count {
-                    while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") || bytes[index] == UInt8(ascii: ",") { index += 1 }
-                    guard index < bytes.count else { break }
-                    if bytes[index] == UInt8(ascii: "*") { return visit(.any) }
-                    var weak = false
-                    if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "W"), bytes[index + 1] == UInt8(ascii: "/") {
-                        weak = true
-                        index += 2
-                    }
-                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                        // Not an entity tag: skip to the next comma.
-                        while index < bytes.count, bytes[index] != UInt8(ascii: ",") { index += 1 }
-                        continue
-                    }
-                    let start = index
-                    index += 1
-                    while index < bytes.count, bytes[index] != UInt8(ascii: "\"") { index += 1 }
-                    guard index < bytes.count else { break }
-                    index += 1
-                    if !visit(.tag(weak: weak, opaque: UnsafeBufferPointer(rebasing: bytes[start..<index]))) { return false }
-                }
-                return true
-            }
-            if !proceed { return }
+            guard value.withUTF8({ scanTags(fieldLine: $0, visit) }) else { return }
         }
+    }
+
+    /// `scanTags` over one field line; false when `visit` stopped it.
+    static func scanTags(fieldLine bytes: UnsafeBufferPointer<UInt8>, _ visit: (TagListMember) -> Bool) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") || bytes[index] == UInt8(ascii: ",") { index += 1 }
+            guard index < bytes.count else { break }
+            if bytes[index] == UInt8(ascii: "*") { return visit(.any) }
+            var weak = false
+            if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "W"), bytes[index + 1] == UInt8(ascii: "/") {
+                weak = true
+                index += 2
+            }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                // Not an entity tag: skip to the next comma.
+                while index < bytes.count, bytes[index] != UInt8(ascii: ",") { index += 1 }
+                continue
+            }
+            let start = index
+            index += 1
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") { index += 1 }
+            guard index < bytes.count else { break }
+            index += 1
+            if !visit(.tag(weak: weak, opaque: UnsafeBufferPointer(rebasing: bytes[start..<index]))) { return false }
+        }
+        return true
     }
 
     /// If-Match (§13.1.1) uses strong comparison: weak tags never match.
@@ -115,58 +126,69 @@ enum ConditionalRequest {
     /// Read byte by byte (every catalog request asks this): codings compared without case, q-values in thousandths
     /// (a malformed one counts as 0, one above 1 as 1), anything unparseable in a member skipped up to its comma.
     static func prefersGzip(_ headers: HTTPFields) -> Bool {
-        var gzip: Int?
-        var identity: Int?
-        var wildcard: Int?
+        var preference = CodingPreference()
         for value in headers[values: .acceptEncoding] {
             var value = value
-            value.withUTF8 { bytes in
-                var index = 0
-                let count = bytes.count
-                func skipSpaces() { while index < count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 } }
-                func token() -> Range<Int> {
-                    let start = index
-                    while index < count, bytes[index] != 0x2C, bytes[index] != 0x3B, bytes[index] != 0x3D, bytes[index] != 0x20, bytes[index] != 0x09 {
-                        index += 1
-                    }
-                    return start..<index
+            value.withUTF8 { preference.read(fieldLine: $0) }
+        }
+        return preference.prefersGzip
+    }
+
+    /// The q-values an Accept-Encoding header gives the codings we serve, field line by field line.
+    struct CodingPreference {
+        private var gzip: Int?
+        private var identity: Int?
+        private var wildcard: Int?
+
+        var prefersGzip: Bool {
+            let gzipQuality = gzip ?? wildcard ?? 0
+            let identityQuality = identity ?? 1000
+            return gzipQuality > 0 && gzipQuality >= identityQuality
+        }
+
+        mutating func read(fieldLine bytes: UnsafeBufferPointer<UInt8>) {
+            var index = 0
+            let count = bytes.count
+            func skipSpaces() { while index < count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 } }
+            func token() -> Range<Int> {
+                let start = index
+                while index < count, bytes[index] != 0x2C, bytes[index] != 0x3B, bytes[index] != 0x3D, bytes[index] != 0x20, bytes[index] != 0x09 {
+                    index += 1
                 }
-                func equalsIgnoringCase(_ range: Range<Int>, _ literal: StaticString) -> Bool {
-                    ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[range]), literal)
-                }
-                while index < count {
-                    while index < count, bytes[index] == 0x2C || bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
-                    guard index < count else { break }
-                    let coding = token()
-                    var quality = 1000
+                return start..<index
+            }
+            func equalsIgnoringCase(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+                ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[range]), literal)
+            }
+            while index < count {
+                while index < count, bytes[index] == 0x2C || bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+                guard index < count else { break }
+                let coding = token()
+                var quality = 1000
+                skipSpaces()
+                while index < count, bytes[index] == 0x3B {
+                    index += 1
                     skipSpaces()
-                    while index < count, bytes[index] == 0x3B {
-                        index += 1
-                        skipSpaces()
-                        let name = token()
-                        skipSpaces()
-                        guard index < count, bytes[index] == 0x3D else { continue }
-                        index += 1
-                        skipSpaces()
-                        let parameter = token()
-                        skipSpaces()
-                        if equalsIgnoringCase(name, "q") { quality = thousandths(UnsafeBufferPointer(rebasing: bytes[parameter])) }
-                    }
-                    // Junk after a member: skip to the next one.
-                    while index < count, bytes[index] != 0x2C { index += 1 }
-                    if equalsIgnoringCase(coding, "gzip") || equalsIgnoringCase(coding, "x-gzip") {
-                        gzip = max(gzip ?? 0, quality)
-                    } else if equalsIgnoringCase(coding, "identity") {
-                        identity = quality
-                    } else if equalsIgnoringCase(coding, "*") {
-                        wildcard = quality
-                    }
+                    let name = token()
+                    skipSpaces()
+                    guard index < count, bytes[index] == 0x3D else { continue }
+                    index += 1
+                    skipSpaces()
+                    let parameter = token()
+                    skipSpaces()
+                    if equalsIgnoringCase(name, "q") { quality = ConditionalRequest.thousandths(UnsafeBufferPointer(rebasing: bytes[parameter])) }
+                }
+                // Junk after a member: skip to the next one.
+                while index < count, bytes[index] != 0x2C { index += 1 }
+                if equalsIgnoringCase(coding, "gzip") || equalsIgnoringCase(coding, "x-gzip") {
+                    gzip = max(gzip ?? 0, quality)
+                } else if equalsIgnoringCase(coding, "identity") {
+                    identity = quality
+                } else if equalsIgnoringCase(coding, "*") {
+                    wildcard = quality
                 }
             }
         }
-        let gzipQuality = gzip ?? wildcard ?? 0
-        let identityQuality = identity ?? 1000
-        return gzipQuality > 0 && gzipQuality >= identityQuality
     }
 
     /// A q-value in thousandths: digits with an optional fraction (more than three places are cut), at most 1000;

@@ -69,8 +69,11 @@ struct RequestLoggingMiddleware: RouterMiddleware {
         return response
     }
 
-    static func isSane(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+    static func isSane(_ id: String) -> Bool { isSane(id.utf8) }
+
+    /// 1 to 128 of `A-Z a-z 0-9 - _ .`
+    static func isSane<Bytes: Collection<UInt8>>(_ id: Bytes) -> Bool {
+        (1...128).contains(id.count) && id.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }
@@ -81,9 +84,34 @@ struct RequestLoggingMiddleware: RouterMiddleware {
     /// Drawing 16 random bytes per request cost a `getrandom` system call each (about 5 % of a request's CPU);
     /// ids only need to be unique and recognisable across replicas, not unpredictable.
     static func generateID() -> String {
-        let sequence = requestCounter.add(1, ordering: .relaxed).newValue
-        return "\(processPrefix)-\(String(sequence, radix: 16))"
+        var buffer = ByteBuffer()
+        writeGeneratedID(into: &buffer)
+        return String(buffer: buffer)
     }
+
+    /// A new id (as `generateID` makes them) written straight into a response head.
+    static func writeGeneratedID(into buffer: inout ByteBuffer) {
+        writeID(requestCounter.add(1, ordering: .relaxed).newValue, into: &buffer)
+    }
+
+    /// `count` sequence numbers no other request gets, for a connection to number its requests without touching the
+    /// shared counter each time.
+    static func reserveIDs(_ count: UInt64) -> ClosedRange<UInt64> {
+        let last = requestCounter.add(count, ordering: .relaxed).newValue
+        return (last - count + 1)...last
+    }
+
+    /// The id with sequence number `sequence`.
+    static func writeID(_ sequence: UInt64, into buffer: inout ByteBuffer) {
+        buffer.writeString(processPrefix)
+        buffer.writeInteger(UInt8(ascii: "-"))
+        let digits = max(1, (UInt64.bitWidth - sequence.leadingZeroBitCount + 3) / 4)
+        for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
+            buffer.writeInteger(hexDigits[Int((sequence >> UInt64(shift)) & 0xF)])
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static let processPrefix: String = {
         var generator = SystemRandomNumberGenerator()

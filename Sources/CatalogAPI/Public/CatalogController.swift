@@ -40,7 +40,9 @@ struct CatalogController {
     /// The same two reads on the fast lane; it declines (nil) before the first snapshot and for unknown packs.
     func fastRoutes() -> [FastRoute] {
         [
-            FastRoute("/v1/catalog", methods: [.get, .head]) { request in
+            FastRoute("/v1/catalog", methods: [.get, .head], prepared: PreparedSource(snapshots: snapshots, responder: responder) { snapshot in
+                (snapshot.catalog, (snapshot.lastModified, snapshot.changedAt))
+            }) { request in
                 snapshots.current.map { catalog($0, method: request.head.method, headers: request.head.headerFields) }
             },
             FastRoute("/v1/catalog/packs/{id}", methods: [.get, .head]) { request in

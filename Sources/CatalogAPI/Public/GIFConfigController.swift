@@ -33,7 +33,9 @@ struct GIFConfigController {
     /// The public document on the fast lane (declined before the first snapshot).
     func fastRoutes() -> [FastRoute] {
         [
-            FastRoute("/v1/gif-config", methods: [.get, .head]) { request in
+            FastRoute("/v1/gif-config", methods: [.get, .head], prepared: PreparedSource(snapshots: snapshots, responder: responder) { snapshot in
+                (snapshot.gifDocument, nil)
+            }) { request in
                 snapshots.current.map { publicDocument($0, method: request.head.method, headers: request.head.headerFields) }
             },
         ]
