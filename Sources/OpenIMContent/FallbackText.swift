@@ -1,7 +1,7 @@
 /// The text OpenIM shows where a client cannot render our payload: `CustomElem.description` and push text.
 ///
 /// OpenIM pushes "[NEWMSG]" for custom messages without a push title, so every encoder fills these in.
-public struct FallbackText: Sendable, Equatable {
+public struct FallbackText: Sendable, Hashable {
     public var sticker: String
     public var gif: String
     public var photo: String

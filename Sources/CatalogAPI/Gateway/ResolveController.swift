@@ -9,6 +9,14 @@ import OpenIMContent
 /// body to forward untouched.
 struct ResolveController {
     let resolver: ContentResolver
+    /// Successfully resolved stickers' item JSON per snapshot, by id, format and fallback text.
+    let stickerItems = SnapshotMemo<StickerItemKey, [UInt8]>(capacity: 16_384)
+
+    struct StickerItemKey: Hashable, Sendable {
+        var id: String
+        var format: ResolveFormat
+        var text: FallbackText
+    }
 
     static let maximumItems = 100
     static let maximumBodyBytes = 256 * 1024
@@ -85,7 +93,7 @@ struct ResolveController {
         let batch = try Self.batch(try await JSONRequest.body(request, limit: Self.maximumBodyBytes))
         let snapshot = try resolver.snapshot()
         let results = try await resolver.resolve(batch.references, paths: batch.paths, format: batch.format, text: batch.text, snapshot: snapshot)
-        return Self.answer(results, snapshot: snapshot).response
+        return Self.answer(results.map(Self.itemJSON), snapshot: snapshot).response
     }
 
     /// The fast lane's resolve: stickers and GIFs from the snapshot. It declines (nil) bodies the router would
@@ -95,30 +103,54 @@ struct ResolveController {
             FastRoute("/v1/resolve", methods: [.post], maximumBodyBytes: Self.maximumBodyBytes) { request in
                 guard authenticator.admits(request.head.headerFields), JSONRequest.isJSON(request.head.headerFields),
                       let batch = try? Self.batch(request.body.readableBytesView), let snapshot = resolver.snapshots.current,
-                      let results = resolver.resolveFromMemory(batch.references, paths: batch.paths, format: batch.format, text: batch.text, snapshot: snapshot)
+                      let items = itemsFromMemory(batch, snapshot: snapshot)
                 else { return nil }
-                return Self.answer(results, snapshot: snapshot)
+                return Self.answer(items, snapshot: snapshot)
             },
         ]
     }
 
-    static func answer(_ results: [Result<MessageContent, Problem>], snapshot: CatalogSnapshot) -> PlainResponse {
-        var writer = JSONWriter(capacity: 256 + results.count * 1024)
+    /// Each item's JSON without PostgreSQL (nil when the batch names media); stickers from the memo.
+    func itemsFromMemory(_ batch: ResolveBatch, snapshot: CatalogSnapshot) -> [[UInt8]]? {
+        var items: [[UInt8]] = []
+        items.reserveCapacity(batch.references.count)
+        for (reference, path) in zip(batch.references, batch.paths) {
+            let resolve = { resolver.resolveFromMemory([reference], paths: [path], format: batch.format, text: batch.text, snapshot: snapshot)?.first }
+            guard case .success(.sticker(let id)) = reference else {
+                guard let result = resolve() else { return nil }
+                items.append(Self.itemJSON(result))
+                continue
+            }
+            items.append(stickerItems.value(for: StickerItemKey(id: id, format: batch.format, text: batch.text), in: snapshot) {
+                // Failures name the item's place in the batch: worked out each time.
+                let result = resolve()!
+                if case .success = result { return (Self.itemJSON(result), true) }
+                return (Self.itemJSON(result), false)
+            })
+        }
+        return items
+    }
+
+    /// One item of the answer: `{"content": …, "contentType": …}` or `{"error": problem}`.
+    static func itemJSON(_ result: Result<MessageContent, Problem>) -> [UInt8] {
+        var writer = JSONWriter(capacity: 1024)
+        writer.object { item in
+            switch result {
+            case .success(let content):
+                item.member("content") { content.write(to: &$0) }
+                item.member("contentType", content.contentType.rawValue)
+            case .failure(let problem):
+                item.member("error") { problem.write(to: &$0) }
+            }
+        }
+        return writer.bytes
+    }
+
+    static func answer(_ items: [[UInt8]], snapshot: CatalogSnapshot) -> PlainResponse {
+        var writer = JSONWriter(capacity: 64 + items.reduce(0) { $0 + $1.count + 1 })
         writer.object { object in
             object.member("catalogVersion", snapshot.version)
-            object.member("items") { list in
-                list.array(results) { array, result in
-                    array.object { item in
-                        switch result {
-                        case .success(let content):
-                            item.member("content") { content.write(to: &$0) }
-                            item.member("contentType", content.contentType.rawValue)
-                        case .failure(let problem):
-                            item.member("error") { problem.write(to: &$0) }
-                        }
-                    }
-                }
-            }
+            object.member("items") { list in list.array(items) { array, item in array.raw(item) } }
         }
         var headers = HTTPFields()
         headers[.catalogVersion] = String(snapshot.version)

@@ -17,6 +17,15 @@ struct OpenIMWebhookController {
     let recorder: UsageRecorder
     let secret: [UInt8]
     let storageOrigin: String?
+    /// Verdicts on identical content (a popular sticker sent again and again) per snapshot; content up to
+    /// `memoizedContentBytes` only.
+    let verdicts = SnapshotMemo<VerdictKey, MessageVerdict>(capacity: 16_384)
+    static let memoizedContentBytes = 4096
+
+    struct VerdictKey: Hashable, Sendable {
+        var contentType: Int32
+        var content: String
+    }
 
     enum Command: String {
         case beforeSendSingle = "callbackBeforeSendSingleMsgCommand"
@@ -89,7 +98,7 @@ struct OpenIMWebhookController {
         }
         switch command {
         case .beforeSendSingle, .beforeSendGroup:
-            let verdict = MessagePolicy.evaluate(contentType: callback.contentType, content: callback.content, snapshot: snapshot, storageOrigin: storageOrigin)
+            let verdict = verdict(callback, snapshot: snapshot)
             if case .reject(let code, _, let detail) = verdict {
                 makeLogger().info("message rejected", metadata: [
                     "openim.command": .string(commandName), "openim.serverMsgID": .string(callback.serverMsgID),
@@ -103,13 +112,20 @@ struct OpenIMWebhookController {
             }
             return .allow
         case .afterSendSingle, .afterSendGroup:
-            let verdict = MessagePolicy.evaluate(contentType: callback.contentType, content: callback.content, snapshot: snapshot, storageOrigin: storageOrigin)
+            let verdict = verdict(callback, snapshot: snapshot)
             let key = callback.serverMsgID.isEmpty ? callback.clientMsgID : callback.serverMsgID
             if case .allow(let usage?) = verdict, !key.isEmpty {
                 recorder.add(UsageEvent(messageKey: key, usage: usage, day: Self.day(sendTimeMilliseconds: callback.sendTime)))
             }
             return .allow
         }
+    }
+
+    /// `MessagePolicy`'s verdict on the callback's content, remembered for this snapshot.
+    func verdict(_ callback: CallbackRequest, snapshot: CatalogSnapshot) -> MessageVerdict {
+        let evaluate = { MessagePolicy.evaluate(contentType: callback.contentType, content: callback.content, snapshot: snapshot, storageOrigin: storageOrigin) }
+        guard callback.content.utf8.count <= Self.memoizedContentBytes else { return evaluate() }
+        return verdicts.value(for: VerdictKey(contentType: callback.contentType, content: callback.content), in: snapshot) { (evaluate(), true) }
     }
 
     /// The UTC day of a send time in milliseconds (today when OpenIM sent none).

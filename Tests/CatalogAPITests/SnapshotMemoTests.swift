@@ -1,0 +1,34 @@
+@testable import CatalogAPI
+import CatalogCore
+import Foundation
+import Testing
+
+@Suite("Snapshot memo: values remembered per catalog version, bounded")
+struct SnapshotMemoTests {
+    static func snapshot(_ version: Int64) -> CatalogSnapshot {
+        CatalogSnapshot(content: CatalogContent(version: version, changedAt: Date(timeIntervalSince1970: 1_800_000_000), packs: []), publicBaseURL: "http://x")
+    }
+
+    @Test func valuesLiveAsLongAsTheirSnapshot() {
+        let memo = SnapshotMemo<String, Int>(capacity: 3)
+        let first = Self.snapshot(1)
+        var computed = 0
+        func value(_ key: String, _ snapshot: CatalogSnapshot, remember: Bool = true) -> Int {
+            memo.value(for: key, in: snapshot) {
+                computed += 1
+                return (Int(snapshot.version) * 100 + key.count, remember)
+            }
+        }
+        #expect(value("a", first) == 101 && value("a", first) == 101 && computed == 1)
+        // Not remembered: computed every time.
+        #expect(value("bb", first, remember: false) == 102 && value("bb", first, remember: false) == 102 && computed == 3)
+        // A newer snapshot starts afresh; an older one asked about late neither answers from nor replaces it.
+        let second = Self.snapshot(2)
+        #expect(value("a", second) == 201 && computed == 4)
+        #expect(value("a", first) == 101 && computed == 5)
+        #expect(value("a", second) == 201 && computed == 5)
+        // Full: starts over rather than growing.
+        for key in ["b", "cc", "ddd", "eeee"] { _ = value(key, second) }
+        #expect(memo.count <= 3)
+    }
+}
