@@ -17,8 +17,8 @@ public struct CatalogServiceComponents: Sendable {
     public let fastLaneAnswers: FastLaneCounter
     /// Of those, the ones the byte lane answered (before the HTTP/1 decoder).
     public let byteLaneAnswers: FastLaneCounter
-    /// Of those, the ones answered from bytes prepared once per catalog version (`PreparedReads`).
-    public let preparedAnswers: FastLaneCounter
+    /// Of those, the ones the raw routes answered (`RawRoutes`: no header fields or request built).
+    public let rawAnswers: FastLaneCounter
 }
 
 /// Builds the whole service: pool, repositories, snapshot service and router. `serve` and the tests call this
@@ -41,12 +41,13 @@ public func buildApplication(
     let components = CatalogServiceComponents(
         database: database, packs: packs, media: PostgresMediaRepository(database: database), usage: usage, snapshots: snapshots,
         configuration: configuration, fastLaneAnswers: FastLaneCounter(), byteLaneAnswers: FastLaneCounter(),
-        preparedAnswers: FastLaneCounter()
+        rawAnswers: FastLaneCounter()
     )
-    let (router, fastRoutes) = buildRouter(components: components)
+    let (router, fastRoutes, rawRoutes) = buildRouter(components: components)
     let serverName = "catalog-service"
     let lane = FastLane(
-        routes: fastRoutes, serverName: serverName, logger: logger, answered: components.fastLaneAnswers, preparedAnswers: components.preparedAnswers
+        routes: fastRoutes, rawRoutes: rawRoutes, serverName: serverName, logger: logger, answered: components.fastLaneAnswers,
+        rawAnswers: components.rawAnswers
     )
     let idleTimeout = TimeAmount.milliseconds(Int64(configuration.httpIdleTimeout.milliseconds))
     var app = Application(
@@ -70,8 +71,9 @@ public func buildApplication(
     return (app, components)
 }
 
-/// The router: middleware first, then one area per audience; and the routes the fast lane may answer before it.
-func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestContext>, [FastRoute]) {
+/// The router: middleware first, then one area per audience; and the routes the fast lane may answer before it,
+/// the hottest of them also as raw routes.
+func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestContext>, [FastRoute], [RawRoute]) {
     let configuration = components.configuration
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware())
@@ -109,5 +111,6 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
         gatewayToken: Array(configuration.gatewayToken.utf8), publicBaseURL: configuration.publicBaseURL
     ).addRoutes(to: router)
     let fastRoutes = catalog.fastRoutes() + gifConfig.fastRoutes() + resolve.fastRoutes(authenticator: gatewayAuthenticator) + webhooks.fastRoutes()
-    return (router, fastRoutes)
+    let rawRoutes = [catalog.rawRoute(), gifConfig.rawRoute(), resolve.rawRoute(authenticator: gatewayAuthenticator), webhooks.rawRoute()]
+    return (router, fastRoutes, rawRoutes)
 }

@@ -16,9 +16,10 @@ public struct FieldReader: Sendable {
 
     func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The raw value of `key`, nil when absent or null.
+    /// The raw value of `key`, nil when absent or null. Keys are compared as bytes (field names are ASCII, so
+    /// that is String equality), lengths first: a webhook body asks for seventeen names among twenty members.
     public func value(_ key: String) -> JSONValue? {
-        for member in members where member.key == key {
+        for member in members where ByteScan.sameUTF8(member.key, key) {
             if case .null = member.value { return nil }
             return member.value
         }
@@ -41,7 +42,12 @@ public struct FieldReader: Sendable {
     /// A string that may be absent or null.
     public func optionalString(_ key: String) throws(OpenIMContentError) -> String? {
         guard let value = value(key) else { return nil }
-        guard case .string(let text) = value else { throw .wrongType(field: name(key), expected: "a string") }
+        return try Self.string(value, field: name(key))
+    }
+
+    /// `value` as a string, or the error naming `field`.
+    static func string(_ value: JSONValue, field: String) throws(OpenIMContentError) -> String {
+        guard case .string(let text) = value else { throw .wrongType(field: field, expected: "a string") }
         return text
     }
 
@@ -54,9 +60,14 @@ public struct FieldReader: Sendable {
     /// An integer within `range` that may be absent or null.
     public func optionalInteger(_ key: String, in range: ClosedRange<Int64> = Int64.min...Int64.max) throws(OpenIMContentError) -> Int64? {
         guard let value = value(key) else { return nil }
-        guard case .integer(let number) = value else { throw .wrongType(field: name(key), expected: "an integer") }
+        return try Self.integer(value, field: name(key), in: range)
+    }
+
+    /// `value` as an integer within `range`, or the error naming `field`.
+    static func integer(_ value: JSONValue, field: String, in range: ClosedRange<Int64> = Int64.min...Int64.max) throws(OpenIMContentError) -> Int64 {
+        guard case .integer(let number) = value else { throw .wrongType(field: field, expected: "an integer") }
         guard range.contains(number) else {
-            throw .invalidValue(field: name(key), reason: "must be between \(range.lowerBound) and \(range.upperBound)")
+            throw .invalidValue(field: field, reason: "must be between \(range.lowerBound) and \(range.upperBound)")
         }
         return number
     }

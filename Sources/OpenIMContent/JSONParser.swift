@@ -92,7 +92,11 @@ public struct JSONParser {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
                 let key = try parseString()
-                if members.contains(where: { $0.key == key }) { throw error("duplicate member \"\(key)\"") }
+                // Names compare as bytes (RFC 8259 compares code units), not as canonically equivalent Strings.
+                let length = key.utf8.count
+                if members.contains(where: { $0.key.utf8.count == length && ByteScan.sameUTF8($0.key, key) }) {
+                    throw error("duplicate member \"\(key)\"")
+                }
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1

@@ -11,6 +11,8 @@ struct ResolveController {
     let resolver: ContentResolver
     /// Successfully resolved stickers' item JSON per snapshot, by id, format and fallback text.
     let stickerItems = SnapshotMemo<StickerItemKey, [UInt8]>(capacity: 16_384)
+    /// The answer's status line and fields per snapshot (they carry its version), for the raw route.
+    let answerHeads = SnapshotMemo<Int, ByteBuffer>(capacity: 1)
 
     struct StickerItemKey: Hashable, Sendable {
         var id: String
@@ -110,6 +112,19 @@ struct ResolveController {
         ]
     }
 
+    /// The same as a raw route: the answer's fields rendered once per version.
+    func rawRoute(authenticator: BearerAuthenticator) -> RawRoute {
+        RawRoute("/v1/resolve", methods: [.post], maximumBodyBytes: Self.maximumBodyBytes) { request, _ in
+            guard let authorization = request.fields.authorization, authenticator.admits(fieldLine: request.slice(authorization)),
+                  let contentType = request.fields.contentType, JSONRequest.isJSON(fieldLine: request.slice(contentType)),
+                  let batch = try? Self.batch(request.slice(request.body)), let snapshot = resolver.snapshots.current,
+                  let items = itemsFromMemory(batch, snapshot: snapshot)
+            else { return nil }
+            let head = answerHeads.value(for: 0, in: snapshot) { (ResponseWriter.statusAndFields(Self.answer([], snapshot: snapshot)), true) }
+            return RawAnswer(status: .ok, head: head, body: .bytes(Self.answerBody(items, snapshot: snapshot)))
+        }
+    }
+
     /// Each item's JSON without PostgreSQL (nil when the batch names media); stickers from the memo.
     func itemsFromMemory(_ batch: ResolveBatch, snapshot: CatalogSnapshot) -> [[UInt8]]? {
         var items: [[UInt8]] = []
@@ -147,14 +162,18 @@ struct ResolveController {
     }
 
     static func answer(_ items: [[UInt8]], snapshot: CatalogSnapshot) -> PlainResponse {
+        var headers = HTTPFields()
+        headers[.catalogVersion] = String(snapshot.version)
+        return PlainResponse.json(answerBody(items, snapshot: snapshot), headers: headers)
+    }
+
+    static func answerBody(_ items: [[UInt8]], snapshot: CatalogSnapshot) -> [UInt8] {
         var writer = JSONWriter(capacity: 64 + items.reduce(0) { $0 + $1.count + 1 })
         writer.object { object in
             object.member("catalogVersion", snapshot.version)
             object.member("items") { list in list.array(items) { array, item in array.raw(item) } }
         }
-        var headers = HTTPFields()
-        headers[.catalogVersion] = String(snapshot.version)
-        return PlainResponse.json(writer.bytes, headers: headers)
+        return writer.bytes
     }
 
     /// Builds a complete `/msg/send_msg` body for one item.

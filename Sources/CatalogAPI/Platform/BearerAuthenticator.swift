@@ -41,26 +41,34 @@ struct BearerAuthenticator: RouterMiddleware {
     static func bearer(in headers: HTTPFields) -> [UInt8]? {
         let values = headers[values: .authorization]
         guard values.count == 1, var value = values.first else { return nil }
-        return value.withUTF8 { bytes -> [UInt8]? in
-            var index = 0
-            while index < bytes.count, bytes[index] == 0x20 { index += 1 }
-            let schemeStart = index
-            while index < bytes.count, bytes[index] != 0x20 { index += 1 }
-            // A scheme, a space, and something after it.
-            guard index > schemeStart, index + 1 < bytes.count,
-                  ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[schemeStart..<index]), "bearer")
-            else { return nil }
-            var start = index + 1
-            var end = bytes.count
-            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-            return Array(bytes[start..<end])
-        }
+        return value.withUTF8 { bearer(fieldLine: $0) }
+    }
+
+    /// The token of one Authorization value, if it is `Bearer <token>`.
+    static func bearer(fieldLine bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var index = 0
+        while index < bytes.count, bytes[index] == 0x20 { index += 1 }
+        let schemeStart = index
+        while index < bytes.count, bytes[index] != 0x20 { index += 1 }
+        // A scheme, a space, and something after it.
+        guard index > schemeStart, index + 1 < bytes.count,
+              ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[schemeStart..<index]), "bearer")
+        else { return nil }
+        var start = index + 1
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return Array(bytes[start..<end])
     }
 
     /// Whether `headers` carry this audience's token (the fast lane's check; any refusal is the router's).
     func admits(_ headers: HTTPFields) -> Bool {
         Self.bearer(in: headers).map { Self.constantTimeEquals($0, token) } ?? false
+    }
+
+    /// The same for the one Authorization value a raw route read.
+    func admits(fieldLine: UnsafeBufferPointer<UInt8>) -> Bool {
+        Self.bearer(fieldLine: fieldLine).map { Self.constantTimeEquals($0, token) } ?? false
     }
 
     func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {

@@ -48,7 +48,7 @@ enum RawRequestParser {
                 host = value
                 return true  // the conversion moves the first Host into the authority
             case .contentLength:
-                guard contentLength == nil, let number = decimal(value) else { return false }
+                guard contentLength == nil, let number = decimal(UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[valueRange])) else { return false }
                 contentLength = number
             case .transferEncoding, .connection, .expect, .upgrade, .te, .trailer:
                 return false
@@ -172,9 +172,14 @@ enum RawRequestParser {
     }
 
     /// A Content-Length value: 1 to 9 digits.
-    private static func decimal(_ text: String) -> Int? {
-        guard (1...9).contains(text.utf8.count), text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        return Int(text)
+    static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard (1...9).contains(bytes.count) else { return nil }
+        var number = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            number = number * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return number
     }
 }
 
@@ -187,6 +192,14 @@ enum ResponseWriter {
     static func head(_ response: PlainResponse, into buffer: inout ByteBuffer) {
         statusAndFields(response, into: &buffer)
         buffer.writeStaticString("\r\n")
+    }
+
+    /// The status line and every field line, without the empty line that ends the head (rendered once, for raw
+    /// routes to add the per-request fields to).
+    static func statusAndFields(_ response: PlainResponse) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        statusAndFields(response, into: &buffer)
+        return buffer
     }
 
     /// The status line and every field line, without the empty line that ends the head.
@@ -233,7 +246,7 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var forwarding = false
     private var unflushed = false
     private var lastPulse = NIODeadline.uptimeNanoseconds(0)
-    private var preparedState = PreparedReads.ConnectionState()
+    private var rawState = RawRoutes.ConnectionState()
 
     /// `pulseInterval` must be well under the idle timeout (a quarter of it, at most a second, is what the
     /// installer gives): the idle timer closes a connection whose last activity is a whole timeout old.
@@ -255,9 +268,9 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
         while bytes.readableBytes > 0 {
             guard context.channel.isWritable else { return handOver(bytes, context: context) }
             let start = DispatchTime.now().uptimeNanoseconds
-            if let prepared = lane.prepared,
+            if let raw = lane.raw,
                case .answered(let consumed, let head, let body) = bytes.withUnsafeReadableBytes({
-                   prepared.answer($0, startNanoseconds: start, allocator: context.channel.allocator, connection: &preparedState)
+                   raw.answer($0, startNanoseconds: start, allocator: context.channel.allocator, connection: &rawState)
                })
             {
                 bytes.moveReaderIndex(forwardBy: consumed)

@@ -45,20 +45,16 @@ struct FastRoute: Sendable {
     /// 0 for routes answered without a body; a bigger body goes to the router, which applies its own limit.
     let maximumBodyBytes: Int
     let respond: @Sendable (_ request: FastRequest) -> PlainResponse?
-    /// Set when every answer is a snapshot representation served by the `RepresentationResponder` (literal GET and
-    /// HEAD paths only): the byte lane then answers from bytes prepared once per catalog version.
-    let prepared: PreparedSource?
 
     fileprivate let segments: [Substring?]
 
     init(
-        _ pattern: String, methods: Set<HTTPRequest.Method>, maximumBodyBytes: Int = 0, prepared: PreparedSource? = nil,
+        _ pattern: String, methods: Set<HTTPRequest.Method>, maximumBodyBytes: Int = 0,
         respond: @escaping @Sendable (_ request: FastRequest) -> PlainResponse?
     ) {
         self.pattern = pattern
         self.methods = methods
         self.maximumBodyBytes = maximumBodyBytes
-        self.prepared = prepared
         self.respond = respond
         self.segments = pattern.split(separator: "/").map { $0.hasPrefix("{") ? nil : $0 }
     }
@@ -116,18 +112,21 @@ struct FastLane: Sendable {
     let serverName: String
     let logger: Logger
     let answered: FastLaneCounter
-    /// The routes with prepared answers; nil when there are none or every request is logged (`info`), which the
-    /// prepared answers leave to `answer`.
-    let prepared: PreparedReads?
+    /// The byte lane's raw routes; nil when there are none or every request is logged (`info`), which only
+    /// `answer` does.
+    let raw: RawRoutes?
 
-    /// `preparedAnswers` counts the requests answered from prepared bytes (tests check which path answered).
-    init(routes: [FastRoute], serverName: String, logger: Logger, answered: FastLaneCounter, preparedAnswers: FastLaneCounter = FastLaneCounter()) {
+    /// `rawAnswers` counts the requests the raw routes answered (tests check which path answered).
+    init(
+        routes: [FastRoute], rawRoutes: [RawRoute] = [], serverName: String, logger: Logger, answered: FastLaneCounter,
+        rawAnswers: FastLaneCounter = FastLaneCounter()
+    ) {
         self.routes = routes
         self.serverName = serverName
         self.logger = logger
         self.answered = answered
-        self.prepared = logger.logLevel > .info
-            ? PreparedReads(routes: routes, serverName: serverName, answered: [answered, preparedAnswers])
+        self.raw = logger.logLevel > .info
+            ? RawRoutes(routes: rawRoutes, serverName: serverName, logger: logger, answered: [answered, rawAnswers])
             : nil
     }
 
@@ -373,7 +372,7 @@ final class FastLaneMetrics: Sendable {
         timer.recordNanoseconds(Int64(truncatingIfNeeded: nanoseconds))
     }
 
-    /// The series of one route, method and status (prepared answers hold on to theirs).
+    /// The series of one route, method and status (raw routes' connections hold on to theirs).
     func handles(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status) -> (Counter, Timer) {
         let key = Key(route: route, method: method, status: status.code)
         return cache.withLock { cache in

@@ -18,20 +18,23 @@ enum JSONRequest {
     /// surrounding spaces and tabs, compared without case.
     static func isJSON(_ headers: HTTPFields) -> Bool {
         guard var value = headers[.contentType] else { return false }
-        return value.withUTF8 { bytes in
-            var start = 0
-            var end = 0
-            repeat {
-                start = end
-                while start < bytes.count, bytes[start] == UInt8(ascii: ";") { start += 1 }
-                end = start
-                while end < bytes.count, bytes[end] != UInt8(ascii: ";") { end += 1 }
-            } while start < bytes.count && end == start
-            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-            let mediaType = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            return ASCII.equalsIgnoringCase(mediaType, "application/json") || ASCII.hasSuffixIgnoringCase(mediaType, "+json")
-        }
+        return value.withUTF8 { isJSON(fieldLine: $0) }
+    }
+
+    /// `isJSON` of one Content-Type value.
+    static func isJSON(fieldLine bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        var end = 0
+        repeat {
+            start = end
+            while start < bytes.count, bytes[start] == UInt8(ascii: ";") { start += 1 }
+            end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: ";") { end += 1 }
+        } while start < bytes.count && end == start
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        let mediaType = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        return ASCII.equalsIgnoringCase(mediaType, "application/json") || ASCII.hasSuffixIgnoringCase(mediaType, "+json")
     }
 
     /// A JSON response that is never cached.

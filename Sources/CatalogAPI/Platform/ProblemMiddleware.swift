@@ -84,14 +84,7 @@ struct RequestLoggingMiddleware: RouterMiddleware {
     /// Drawing 16 random bytes per request cost a `getrandom` system call each (about 5 % of a request's CPU);
     /// ids only need to be unique and recognisable across replicas, not unpredictable.
     static func generateID() -> String {
-        var buffer = ByteBuffer()
-        writeGeneratedID(into: &buffer)
-        return String(buffer: buffer)
-    }
-
-    /// A new id (as `generateID` makes them) written straight into a response head.
-    static func writeGeneratedID(into buffer: inout ByteBuffer) {
-        writeID(requestCounter.add(1, ordering: .relaxed).newValue, into: &buffer)
+        id(requestCounter.add(1, ordering: .relaxed).newValue)
     }
 
     /// `count` sequence numbers no other request gets, for a connection to number its requests without touching the
@@ -99,6 +92,13 @@ struct RequestLoggingMiddleware: RouterMiddleware {
     static func reserveIDs(_ count: UInt64) -> ClosedRange<UInt64> {
         let last = requestCounter.add(count, ordering: .relaxed).newValue
         return (last - count + 1)...last
+    }
+
+    /// The id with sequence number `sequence`, as text.
+    static func id(_ sequence: UInt64) -> String {
+        var buffer = ByteBuffer()
+        writeID(sequence, into: &buffer)
+        return String(buffer: buffer)
     }
 
     /// The id with sequence number `sequence`.

@@ -40,15 +40,20 @@ struct CatalogController {
     /// The same two reads on the fast lane; it declines (nil) before the first snapshot and for unknown packs.
     func fastRoutes() -> [FastRoute] {
         [
-            FastRoute("/v1/catalog", methods: [.get, .head], prepared: PreparedSource(snapshots: snapshots, responder: responder) { snapshot in
-                (snapshot.catalog, (snapshot.lastModified, snapshot.changedAt))
-            }) { request in
+            FastRoute("/v1/catalog", methods: [.get, .head]) { request in
                 snapshots.current.map { catalog($0, method: request.head.method, headers: request.head.headerFields) }
             },
             FastRoute("/v1/catalog/packs/{id}", methods: [.get, .head]) { request in
                 snapshots.current.flatMap { pack($0, id: String(request.captures[0]), method: request.head.method, headers: request.head.headerFields) }
             },
         ]
+    }
+
+    /// The whole catalog's reads from heads prepared per version.
+    func rawRoute() -> RawRoute {
+        RawRoute.representation("/v1/catalog", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot in
+            (snapshot.catalog, (snapshot.lastModified, snapshot.changedAt))
+        })
     }
 
     func catalog(_ request: Request) throws -> Response {

@@ -33,12 +33,17 @@ struct GIFConfigController {
     /// The public document on the fast lane (declined before the first snapshot).
     func fastRoutes() -> [FastRoute] {
         [
-            FastRoute("/v1/gif-config", methods: [.get, .head], prepared: PreparedSource(snapshots: snapshots, responder: responder) { snapshot in
-                (snapshot.gifDocument, nil)
-            }) { request in
+            FastRoute("/v1/gif-config", methods: [.get, .head]) { request in
                 snapshots.current.map { publicDocument($0, method: request.head.method, headers: request.head.headerFields) }
             },
         ]
+    }
+
+    /// The public document's reads from heads prepared per version.
+    func rawRoute() -> RawRoute {
+        RawRoute.representation("/v1/gif-config", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot in
+            (snapshot.gifDocument, nil)
+        })
     }
 
     func adminDocument() async throws -> Response {

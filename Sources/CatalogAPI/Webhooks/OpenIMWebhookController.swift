@@ -22,9 +22,21 @@ struct OpenIMWebhookController {
     let verdicts = SnapshotMemo<VerdictKey, MessageVerdict>(capacity: 16_384)
     static let memoizedContentBytes = 4096
 
+    /// Content compared and hashed as bytes: String's own hashing normalises Unicode first, which made the memo
+    /// cost more than it saved on emoji-laden payloads, and two different byte strings are two different payloads.
     struct VerdictKey: Hashable, Sendable {
         var contentType: Int32
         var content: String
+
+        static func == (lhs: VerdictKey, rhs: VerdictKey) -> Bool {
+            lhs.contentType == rhs.contentType && ByteScan.sameUTF8(lhs.content, rhs.content)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(contentType)
+            var content = content
+            content.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 
     enum Command: String {
@@ -66,9 +78,23 @@ struct OpenIMWebhookController {
         ]
     }
 
+    /// The same as a raw route: the reply's fields are always the same.
+    func rawRoute() -> RawRoute {
+        let head = ResponseWriter.statusAndFields(reply(.allow))
+        return RawRoute(Self.route, methods: [.post], maximumBodyBytes: CallbackRequest.maximumBodyBytes) { request, logger in
+            guard secretMatches(request.slice(request.captures[0])) else { return nil }
+            let answer = answer(commandName: request.string(request.captures[1]), body: .success(request.slice(request.body)), logger: logger)
+            return RawAnswer(status: .ok, head: head, body: .bytes(answer.jsonBytes))
+        }
+    }
+
     /// Whether the URL carries the configured secret (compared in constant time).
     func secretMatches(_ presented: some StringProtocol) -> Bool {
-        BearerAuthenticator.constantTimeEquals(Array(presented.utf8), secret)
+        secretMatches(presented.utf8)
+    }
+
+    func secretMatches(_ presented: some Collection<UInt8>) -> Bool {
+        BearerAuthenticator.constantTimeEquals(Array(presented), secret)
     }
 
     /// OpenIM's numeric JSON, always with HTTP 200.

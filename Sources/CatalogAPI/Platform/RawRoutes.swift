@@ -1,0 +1,376 @@
+import CatalogCore
+import Foundation
+import HTTPTypes
+import Logging
+import Metrics
+import NIOCore
+import Synchronization
+
+/// What a raw route reads of a request: byte ranges into the request's own bytes. No string, header field or
+/// request value is built unless a route asks for one.
+struct RawRequest {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let method: HTTPRequest.Method
+    /// The pattern's placeholder values, in order.
+    let captures: [Range<Int>]
+    let fields: RawFields
+    let body: Range<Int>
+
+    func slice(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
+    func string(_ range: Range<Int>) -> String { String(decoding: slice(range), as: UTF8.self) }
+}
+
+/// The fields raw routes read, each present at most once (a request repeating one is left to the general path).
+struct RawFields {
+    var ifNoneMatch: Range<Int>?
+    var acceptEncoding: Range<Int>?
+    var requestID: Range<Int>?
+    var contentType: Range<Int>?
+    var authorization: Range<Int>?
+    /// `If-Modified-Since` is present (prepared representations leave it to the general path without
+    /// `If-None-Match`).
+    var modifiedSince = false
+}
+
+/// A raw route's answer: its status line and fields, rendered once (per version, or for good), and a body.
+struct RawAnswer {
+    enum Body {
+        /// No body (304, HEAD: a HEAD answer's fields carry the GET's Content-Length).
+        case none
+        case buffer(ByteBuffer)
+        case bytes([UInt8])
+    }
+
+    var status: HTTPResponse.Status
+    /// The status line and fields, without the empty line; the lane adds `X-Request-Id`, `Date`, `Server` and,
+    /// with a body, `Content-Length`, in the order `FastLane.answer` appends them.
+    var head: ByteBuffer
+    var body: Body
+}
+
+/// A hot route the byte lane answers straight from a request's bytes, writing its answer as bytes: the catalog's
+/// conditional reads from heads prepared per version, resolve and the before-send webhooks with their answer's
+/// fields rendered once. Every raw route also exists as a `FastRoute` and on the router; its answers are theirs byte
+/// for byte (tested), and whatever it declines (nil) goes on to them.
+struct RawRoute: Sendable {
+    let pattern: String
+    let methods: [HTTPRequest.Method]
+    let maximumBodyBytes: Int
+    /// `logger` gives the service's logger with the request's id (built only when called).
+    let respond: @Sendable (_ request: RawRequest, _ logger: () -> Logger) -> RawAnswer?
+    /// Literal segments as bytes; nil for a `{name}` placeholder.
+    fileprivate let segments: [[UInt8]?]
+
+    init(
+        _ pattern: String, methods: [HTTPRequest.Method], maximumBodyBytes: Int = 0,
+        respond: @escaping @Sendable (_ request: RawRequest, _ logger: () -> Logger) -> RawAnswer?
+    ) {
+        self.pattern = pattern
+        self.methods = methods
+        self.maximumBodyBytes = maximumBodyBytes
+        self.respond = respond
+        self.segments = pattern.split(separator: "/").map { $0.hasPrefix("{") ? nil : Array($0.utf8) }
+    }
+
+    /// The placeholders' ranges when `path` (no query) matches, as `FastRoute.match` reads the same path.
+    fileprivate func match(_ bytes: UnsafeBufferPointer<UInt8>, path: Range<Int>) -> [Range<Int>]? {
+        var captures: [Range<Int>] = []
+        var index = path.lowerBound
+        for segment in segments {
+            guard index < path.upperBound, bytes[index] == UInt8(ascii: "/") else { return nil }
+            index += 1
+            let start = index
+            while index < path.upperBound, bytes[index] != UInt8(ascii: "/") { index += 1 }
+            guard start < index else { return nil }
+            if let literal = segment {
+                guard bytes[start..<index].elementsEqual(literal) else { return nil }
+            } else {
+                captures.append(start..<index)
+            }
+        }
+        return index == path.upperBound ? captures : nil
+    }
+
+    /// GET and HEAD of one snapshot representation, answered from heads the responder renders once per version.
+    static func representation(_ pattern: String, source: PreparedSource) -> RawRoute {
+        let cache = PreparedAnswers.Cache(route: pattern, source: source)
+        return RawRoute(pattern, methods: [.get, .head]) { request, _ in
+            // If-Modified-Since alone needs a date parsed: the general path.
+            guard !(request.fields.modifiedSince && request.fields.ifNoneMatch == nil), let snapshot = source.snapshots.current,
+                  let answers = cache.answers(for: snapshot)
+            else { return nil }
+            var coding = ConditionalRequest.CodingPreference()
+            if let acceptEncoding = request.fields.acceptEncoding { coding.read(fieldLine: request.slice(acceptEncoding)) }
+            let variant = coding.prefersGzip ? answers.gzip : answers.identity
+            let notModified = request.fields.ifNoneMatch.map { range in
+                variant.eTag.withUnsafeBufferPointer { ConditionalRequest.noneMatchFails(fieldLine: request.slice(range), current: $0) }
+            } ?? false
+            if notModified { return RawAnswer(status: .notModified, head: variant.notModified, body: .none) }
+            if request.method == .head { return RawAnswer(status: .ok, head: variant.okToHead, body: .none) }
+            return RawAnswer(status: .ok, head: variant.okToGet, body: .buffer(variant.body))
+        }
+    }
+}
+
+/// What a prepared representation serves: one representation of the current snapshot, through the responder.
+struct PreparedSource: Sendable {
+    let snapshots: CatalogSnapshotStore
+    let responder: RepresentationResponder
+    let representation: @Sendable (CatalogSnapshot) -> (PreparedRepresentation, lastModified: (header: String, date: Date)?)
+}
+
+/// The byte lane's raw routes. A request is read by the byte lane's own parser (`RawRequestParser`'s request line
+/// and field scanner, so nothing it would decline is taken) and taken only when it is plain: one `Host`; at most
+/// one each of `If-None-Match`, `Accept-Encoding`, `X-Request-Id`, `Content-Type`, `Authorization` and (POST only)
+/// `Content-Length`; a raw route for its method and path; its body within the route's limit and all there.
+/// Everything else is left to the byte lane's general path, which answers it or hands it to the decoder.
+final class RawRoutes: Sendable {
+    enum Outcome {
+        case notMine
+        /// `consumed` request bytes answered by `head` and, for bodies too big to copy, `body` written after it.
+        case answered(consumed: Int, head: ByteBuffer, body: ByteBuffer?)
+    }
+
+    private let routes: [RawRoute]
+    /// `Server: …` and its line end.
+    private let serverLine: [UInt8]
+    private let logger: Logger
+    private let answered: [FastLaneCounter]
+
+    /// Nil without routes.
+    init?(routes: [RawRoute], serverName: String, logger: Logger, answered: [FastLaneCounter]) {
+        guard !routes.isEmpty else { return nil }
+        self.routes = routes
+        self.serverLine = Array("Server: \(serverName)\r\n".utf8)
+        self.logger = logger
+        self.answered = answered
+    }
+
+    /// What a connection keeps between its requests so that answering one touches no shared counter or lock: a
+    /// block of request ids, the `Date` value of the current second, and the metric series it has used.
+    struct ConnectionState {
+        /// The next id's sequence number and the last one reserved (none at first).
+        private var nextID: UInt64 = 1
+        private var lastID: UInt64 = 0
+        private var second = -1
+        private var date = ""
+        private var series: [Int: (Counter, Timer)] = [:]
+
+        mutating func newID() -> UInt64 {
+            if nextID > lastID {
+                let block = RequestLoggingMiddleware.reserveIDs(64)
+                (nextID, lastID) = (block.lowerBound, block.upperBound)
+            }
+            defer { nextID += 1 }
+            return nextID
+        }
+
+        mutating func writeDate(into buffer: inout ByteBuffer) {
+            let now = time(nil)
+            if now != second {
+                second = now
+                date = HTTPDateCache.now()
+            }
+            buffer.writeString(date)
+        }
+
+        mutating func record(route: Int, pattern: String, method: HTTPRequest.Method, status: HTTPResponse.Status, nanoseconds: UInt64) {
+            let methodIndex = method == .get ? 0 : method == .head ? 1 : 2
+            let key = (route * 3 + methodIndex) * 1000 + status.code
+            let (counter, timer) = series[key] ?? {
+                let handles = FastLaneMetrics.shared.handles(route: pattern, method: method, status: status)
+                series[key] = handles
+                return handles
+            }()
+            counter.increment()
+            timer.recordNanoseconds(Int64(truncatingIfNeeded: nanoseconds))
+        }
+    }
+
+    func answer(
+        _ raw: UnsafeRawBufferPointer, startNanoseconds: UInt64, allocator: ByteBufferAllocator, connection: inout ConnectionState
+    ) -> Outcome {
+        guard let length = RawRequestParser.headLength(raw), length <= RawRequestParser.maximumHeadBytes,
+              let line = RawRequestParser.requestLine(raw)
+        else { return .notMine }
+        let bytes = raw.bindMemory(to: UInt8.self)
+        let target = line.target
+        let pathEnd = bytes[target].firstIndex(of: UInt8(ascii: "?")) ?? target.upperBound
+        let path = target.lowerBound..<pathEnd
+        guard !bytes[path].contains(UInt8(ascii: "%")) else { return .notMine }
+        var found: (index: Int, captures: [Range<Int>])?
+        for (index, route) in routes.enumerated() where route.methods.contains(line.method) {
+            if let captures = route.match(bytes, path: path) {
+                found = (index, captures)
+                break
+            }
+        }
+        guard let (routeIndex, captures) = found else { return .notMine }
+        let route = routes[routeIndex]
+
+        var hosts = 0
+        var fields = RawFields()
+        var contentLength: Int?
+        let plain = RawRequestParser.scanFields(raw, from: line.fieldsStart, headLength: length) { nameRange, value in
+            let name = UnsafeBufferPointer(rebasing: bytes[nameRange])
+            func once(_ slot: inout Range<Int>?) -> Bool {
+                guard slot == nil else { return false }
+                slot = value
+                return true
+            }
+            switch name.count {
+            case 4 where ASCII.equalsIgnoringCase(name, "host"): hosts += 1
+            case 13 where ASCII.equalsIgnoringCase(name, "if-none-match"): return once(&fields.ifNoneMatch)
+            case 15 where ASCII.equalsIgnoringCase(name, "accept-encoding"): return once(&fields.acceptEncoding)
+            case 12 where ASCII.equalsIgnoringCase(name, "x-request-id"): return once(&fields.requestID)
+            case 12 where ASCII.equalsIgnoringCase(name, "content-type"): return once(&fields.contentType)
+            case 13 where ASCII.equalsIgnoringCase(name, "authorization"): return once(&fields.authorization)
+            case 17 where ASCII.equalsIgnoringCase(name, "if-modified-since"): fields.modifiedSince = true
+            case 14 where ASCII.equalsIgnoringCase(name, "content-length"):
+                guard contentLength == nil, let number = RawRequestParser.decimal(UnsafeBufferPointer(rebasing: bytes[value])) else { return false }
+                contentLength = number
+            // What the parser declines, or the lane leaves to the router.
+            case 17 where ASCII.equalsIgnoringCase(name, "transfer-encoding"),
+                 10 where ASCII.equalsIgnoringCase(name, "connection"),
+                 6 where ASCII.equalsIgnoringCase(name, "expect"),
+                 7 where ASCII.equalsIgnoringCase(name, "upgrade") || ASCII.equalsIgnoringCase(name, "trailer"),
+                 2 where ASCII.equalsIgnoringCase(name, "te"):
+                return false
+            default: break
+            }
+            return true
+        }
+        let bodyLength = contentLength ?? 0
+        guard plain, hosts == 1, (line.method == .post) == (contentLength != nil), bodyLength <= route.maximumBodyBytes,
+              raw.count >= length + bodyLength
+        else { return .notMine }
+
+        let request = RawRequest(bytes: bytes, method: line.method, captures: captures, fields: fields, body: length..<(length + bodyLength))
+        let suppliedID = fields.requestID.flatMap { RequestLoggingMiddleware.isSane(bytes[$0]) ? $0 : nil }
+        let generatedID = suppliedID == nil ? connection.newID() : 0
+        let makeLogger = {
+            var logger = self.logger
+            logger[metadataKey: "request.id"] = .string(suppliedID.map(request.string) ?? RequestLoggingMiddleware.id(generatedID))
+            return logger
+        }
+        guard let answer = route.respond(request, makeLogger) else { return .notMine }
+
+        let bodyBytes: Int
+        switch answer.body {
+        case .none: bodyBytes = 0
+        case .buffer(let buffer): bodyBytes = buffer.readableBytes
+        case .bytes(let array): bodyBytes = array.count
+        }
+        var separateBody: ByteBuffer?
+        if case .buffer(let body) = answer.body, bodyBytes > ResponseWriter.copiedBodyBytes { separateBody = body }
+        var head = allocator.buffer(capacity: answer.head.readableBytes + 160 + (separateBody == nil ? bodyBytes : 0))
+        head.writeImmutableBuffer(answer.head)
+        head.writeStaticString("X-Request-Id: ")
+        if let suppliedID {
+            head.writeBytes(UnsafeRawBufferPointer(rebasing: raw[suppliedID]))
+        } else {
+            RequestLoggingMiddleware.writeID(generatedID, into: &head)
+        }
+        head.writeStaticString("\r\nDate: ")
+        connection.writeDate(into: &head)
+        head.writeStaticString("\r\n")
+        head.writeBytes(serverLine)
+        switch answer.body {
+        case .none:
+            head.writeStaticString("\r\n")
+        case .buffer(let body):
+            Self.writeContentLength(bodyBytes, into: &head)
+            if separateBody == nil { head.writeImmutableBuffer(body) }
+        case .bytes(let body):
+            Self.writeContentLength(bodyBytes, into: &head)
+            head.writeBytes(body)
+        }
+
+        for counter in answered { counter.increment() }
+        connection.record(
+            route: routeIndex, pattern: route.pattern, method: line.method, status: answer.status,
+            nanoseconds: DispatchTime.now().uptimeNanoseconds - startNanoseconds
+        )
+        return .answered(consumed: length + bodyLength, head: head, body: separateBody)
+    }
+
+    /// `Content-Length: n`, then the empty line.
+    private static func writeContentLength(_ count: Int, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString("Content-Length: ")
+        buffer.writeString(String(count))
+        buffer.writeStaticString("\r\n\r\n")
+    }
+}
+
+/// A representation's answers at one version, rendered by the responder for requests that select each of them.
+final class PreparedAnswers: Sendable {
+    final class Variant: Sendable {
+        /// The variant's entity tag, quotes included.
+        let eTag: [UInt8]
+        /// Status line and fields (no empty line) of the 304, the 200 to GET and the 200 to HEAD.
+        let notModified: ByteBuffer
+        let okToGet: ByteBuffer
+        let okToHead: ByteBuffer
+        let body: ByteBuffer
+
+        init(eTag: [UInt8], notModified: ByteBuffer, okToGet: ByteBuffer, okToHead: ByteBuffer, body: ByteBuffer) {
+            self.eTag = eTag
+            self.notModified = notModified
+            self.okToGet = okToGet
+            self.okToHead = okToHead
+            self.body = body
+        }
+    }
+
+    /// One route's answers for the snapshot last asked about.
+    final class Cache: Sendable {
+        let route: String
+        let source: PreparedSource
+        private let current = Mutex<PreparedAnswers?>(nil)
+
+        init(route: String, source: PreparedSource) {
+            self.route = route
+            self.source = source
+        }
+
+        /// Prepared on first use per version (a few microseconds; races prepare twice, harmlessly).
+        func answers(for snapshot: CatalogSnapshot) -> PreparedAnswers? {
+            if let cached = current.withLock({ $0 }), cached.snapshot === snapshot { return cached }
+            guard let fresh = PreparedAnswers(snapshot: snapshot, source: source) else { return nil }
+            current.withLock { current in
+                if (current?.snapshot.version ?? .min) <= snapshot.version { current = fresh }
+            }
+            return fresh
+        }
+    }
+
+    let snapshot: CatalogSnapshot
+    let identity: Variant
+    let gzip: Variant
+
+    /// Nil if the responder's answers are not the plain 200s and 304 expected (the lane's general path answers then).
+    init?(snapshot: CatalogSnapshot, source: PreparedSource) {
+        let (representation, lastModified) = source.representation(snapshot)
+        func variant(gzip: Bool) -> Variant? {
+            var request = HTTPFields()
+            if gzip { request[.acceptEncoding] = "gzip" }
+            func respond(_ method: HTTPRequest.Method) -> PlainResponse {
+                source.responder.respond(method: method, headers: request, representation: representation, lastModified: lastModified, catalogVersion: snapshot.version)
+            }
+            let get = respond(.get)
+            let head = respond(.head)
+            request[.ifNoneMatch] = "*"
+            let notModified = respond(.get)
+            guard get.status == .ok, let body = get.body, head.status == .ok, head.body == nil, notModified.status == .notModified, notModified.body == nil
+            else { return nil }
+            return Variant(
+                eTag: Array((gzip ? representation.gzipETag : representation.eTag).utf8), notModified: ResponseWriter.statusAndFields(notModified),
+                okToGet: ResponseWriter.statusAndFields(get), okToHead: ResponseWriter.statusAndFields(head), body: body
+            )
+        }
+        guard let identity = variant(gzip: false), let gzip = variant(gzip: true) else { return nil }
+        self.snapshot = snapshot
+        self.identity = identity
+        self.gzip = gzip
+    }
+}
