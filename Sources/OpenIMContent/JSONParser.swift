@@ -197,19 +197,35 @@ public struct JSONParser {
                 }
                 if byte < 0x20 { throw error("control character in string") }
             }
-            var scalars: [UInt8] = []
-            scalars.reserveCapacity(bytes.count - start)
-            scalars.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            // Escapes: decode into a buffer as long as the rest of the input (the text is never longer than its
+            // JSON), copying runs between escapes whole, then make the String in one copy.
+            let decoded = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count - start)
+            defer { decoded.deallocate() }
+            var length = 0
+            var allASCII = ascii
+            func append(_ run: Range<Int>) {
+                guard !run.isEmpty else { return }
+                UnsafeMutableRawPointer(decoded.baseAddress! + length).copyMemory(from: bytes.baseAddress! + run.lowerBound, byteCount: run.count)
+                length += run.count
+            }
+            func append(_ byte: UInt8) {
+                decoded[length] = byte
+                length += 1
+            }
+            append(start..<index)
             while index < bytes.count {
-                // Copy the run up to the next quote, backslash or control byte in one go.
                 let runStart = index
-                while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 { index += 1 }
-                if index > runStart { scalars.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+                let (end, runASCII) = ByteScan.firstSpecialForReading(bytes, from: index)
+                index = end
+                allASCII = allASCII && runASCII
+                append(runStart..<index)
                 guard index < bytes.count else { break }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
-                    guard let string = scalars.withUnsafeBufferPointer({ ByteScan.string(validating: $0) }) else { throw error("invalid UTF-8") }
+                    guard let string = ByteScan.string(validating: UnsafeBufferPointer(rebasing: decoded[0..<length]), ascii: allASCII) else {
+                        throw error("invalid UTF-8")
+                    }
                     return string
                 }
                 if byte < 0x20 { throw error("control character in string") }
@@ -218,14 +234,14 @@ public struct JSONParser {
                 let escape = bytes[index]
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append(0x22)
-                case UInt8(ascii: "\\"): scalars.append(0x5C)
-                case UInt8(ascii: "/"): scalars.append(0x2F)
-                case UInt8(ascii: "b"): scalars.append(0x08)
-                case UInt8(ascii: "f"): scalars.append(0x0C)
-                case UInt8(ascii: "n"): scalars.append(0x0A)
-                case UInt8(ascii: "r"): scalars.append(0x0D)
-                case UInt8(ascii: "t"): scalars.append(0x09)
+                case UInt8(ascii: "\""): append(0x22)
+                case UInt8(ascii: "\\"): append(0x5C)
+                case UInt8(ascii: "/"): append(0x2F)
+                case UInt8(ascii: "b"): append(0x08)
+                case UInt8(ascii: "f"): append(0x0C)
+                case UInt8(ascii: "n"): append(0x0A)
+                case UInt8(ascii: "r"): append(0x0D)
+                case UInt8(ascii: "t"): append(0x09)
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if (0xD800...0xDBFF).contains(code) {
@@ -240,7 +256,9 @@ public struct JSONParser {
                         throw error("unpaired surrogate")
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw error("invalid escape") }
-                    scalars.append(contentsOf: UTF8.encode(scalar)!)
+                    // At most four bytes from six or twelve of input.
+                    for unit in UTF8.encode(scalar)! { append(unit) }
+                    if code >= 0x80 { allASCII = false }
                 default:
                     throw error("invalid escape")
                 }

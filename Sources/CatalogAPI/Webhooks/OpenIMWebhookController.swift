@@ -111,9 +111,9 @@ struct OpenIMWebhookController {
             makeLogger().info("webhook command not handled; allowed", metadata: ["openim.command": .string(String(commandName.prefix(64)))])
             return .allow
         }
-        let callback: CallbackRequest
+        let callback: CallbackEssentials
         do {
-            callback = try CallbackRequest(bytes: try body.get())
+            callback = try CallbackEssentials(bytes: try body.get())
         } catch {
             makeLogger().warning("webhook body unreadable; allowed", metadata: ["openim.command": .string(commandName), "error": .string("\(error)")])
             return .allow
@@ -148,7 +148,7 @@ struct OpenIMWebhookController {
     }
 
     /// `MessagePolicy`'s verdict on the callback's content, remembered for this snapshot.
-    func verdict(_ callback: CallbackRequest, snapshot: CatalogSnapshot) -> MessageVerdict {
+    func verdict(_ callback: CallbackEssentials, snapshot: CatalogSnapshot) -> MessageVerdict {
         let evaluate = { MessagePolicy.evaluate(contentType: callback.contentType, content: callback.content, snapshot: snapshot, storageOrigin: storageOrigin) }
         guard callback.content.utf8.count <= Self.memoizedContentBytes else { return evaluate() }
         return verdicts.value(for: VerdictKey(contentType: callback.contentType, content: callback.content), in: snapshot) { (evaluate(), true) }
