@@ -19,8 +19,9 @@ struct OpenIMWebhookController {
     let storageOrigin: String?
     /// Verdicts on identical content (a popular sticker sent again and again) per snapshot; content up to
     /// `memoizedContentBytes` only.
-    let verdicts = SnapshotMemo<VerdictKey, MessageVerdict>(capacity: 16_384)
-    static let memoizedContentBytes = 4096
+    let verdicts = SnapshotMemo<VerdictKey, MessageVerdict>(capacity: 4096)
+    /// With `capacity`, at most 8 MB of remembered content (a sticker's is about 600 bytes).
+    static let memoizedContentBytes = 2048
 
     /// Content compared and hashed as bytes: String's own hashing normalises Unicode first, which made the memo
     /// cost more than it saved on emoji-laden payloads, and two different byte strings are two different payloads.
