@@ -1,7 +1,7 @@
 /// Byte scans for the hot paths of the JSON reader and writer: eight bytes at a time where they can be, and a
 /// UTF-8 validator that the compiler specialises (the standard library's `String(validating:as:)` is generic over
 /// the encoding and spent a quarter of a decode looking up generic metadata at run time).
-public enum ByteScan {
+enum ByteScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080
 
@@ -20,7 +20,7 @@ public enum ByteScan {
     /// Whether two strings are the same bytes (for ASCII keys that is String equality; for payloads it is the
     /// stricter "same bytes"), eight at a time: the generic `elementsEqual` over UTF-8 views walked them one index
     /// at a time and was a tenth of a webhook's CPU.
-    public static func sameUTF8(_ lhs: String, _ rhs: String) -> Bool {
+    static func sameUTF8(_ lhs: String, _ rhs: String) -> Bool {
         guard lhs.utf8.count == rhs.utf8.count else { return false }
         var lhs = lhs
         var rhs = rhs

@@ -5,20 +5,38 @@
 /// must be one strict RFC 8259 object with no duplicate names at any depth, and every field `CallbackRequest`
 /// reads must have its type and range. Every member is checked; only these five are kept as values. Building the
 /// whole document for each before-send callback was most of that path's cost.
+///
+/// The content is kept as written — its JSON string literal — and unescaped only when asked for: equal literals are
+/// equal contents, so a judgement remembered by literal needs no unescaping at all.
 public struct CallbackEssentials: Sendable, Equatable {
     public var contentType: Int32
-    /// The stored content JSON, as a string.
-    public var content: String
+    /// The content member as the body wrote it: a JSON string literal, quotes and escapes included (`""` when the
+    /// member is absent or null).
+    public var contentLiteral: [UInt8]
     public var serverMsgID: String
     public var clientMsgID: String
     public var sendTime: Int64
 
+    /// The stored content JSON, as a string (unescaped from `contentLiteral`).
+    public var content: String {
+        guard case .string(let text)? = try? JSONParser.parse(contentLiteral) else { return "" }
+        return text
+    }
+
     public init(contentType: Int32, content: String, serverMsgID: String, clientMsgID: String, sendTime: Int64) {
+        var literal = JSONWriter(capacity: content.utf8.count + 16)
+        literal.string(content)
         self.contentType = contentType
-        self.content = content
+        self.contentLiteral = literal.bytes
         self.serverMsgID = serverMsgID
         self.clientMsgID = clientMsgID
         self.sendTime = sendTime
+    }
+
+    /// Equal when the fields are: the content compared unescaped.
+    public static func == (lhs: CallbackEssentials, rhs: CallbackEssentials) -> Bool {
+        lhs.contentType == rhs.contentType && lhs.serverMsgID == rhs.serverMsgID && lhs.clientMsgID == rhs.clientMsgID && lhs.sendTime == rhs.sendTime
+            && (lhs.contentLiteral == rhs.contentLiteral || lhs.content == rhs.content)
     }
 
     /// The same fields of a fully read request.
@@ -50,14 +68,21 @@ public struct CallbackEssentials: Sendable, Equatable {
             self = CallbackEssentials(try CallbackRequest(bytes: buffer))
             return
         }
-        (contentType, content, serverMsgID, clientMsgID, sendTime) = (0, "", "", "", 0)
+        (contentType, contentLiteral, serverMsgID, clientMsgID, sendTime) = (0, Array(#""""#.utf8), "", "", 0)
         let int32Range = Int64(Int32.min)...Int64(Int32.max)
         try cursor.skimObject(depth: 0) { (name: UnsafeBufferPointer<UInt8>, cursor: inout JSONParser.Cursor) throws(OpenIMContentError) in
             // The fields CallbackRequest reads, with the types it requires; null reads as absent.
             guard let field = Field(name) else { return try cursor.skipValue(depth: 1) }
             if cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "n") { return try cursor.skipValue(depth: 1) }
             switch field {
-            case .content: content = try cursor.stringValue(field: "content")
+            case .content:
+                guard cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "\"") else {
+                    _ = try FieldReader.string(try cursor.parseValue(depth: 1), field: "content")
+                    return
+                }
+                let start = cursor.index
+                try cursor.skipString()
+                contentLiteral = Array(buffer[start..<cursor.index])
             case .serverMsgID: serverMsgID = try cursor.stringValue(field: "serverMsgID")
             case .clientMsgID: clientMsgID = try cursor.stringValue(field: "clientMsgID")
             case .contentType: contentType = Int32(try FieldReader.integer(try cursor.parseValue(depth: 1), field: "contentType", in: int32Range))

@@ -27,7 +27,11 @@ struct CallbackEssentialsTests {
         let fixture = try fixture("webhook-before-group")
         let essentials = try CallbackEssentials(bytes: Array(fixture.utf8))
         #expect(essentials.contentType == 110 && essentials.serverMsgID == "3314df86c67cdb1e6b776c9ee50f61ea" && essentials.sendTime == 1719800000123)
-        #expect(essentials == CallbackEssentials(try CallbackRequest(bytes: Array(fixture.utf8))))
+        let request = try CallbackRequest(bytes: Array(fixture.utf8))
+        #expect(essentials == CallbackEssentials(request))
+        // The content is kept as written and unescaped on demand.
+        #expect(essentials.content == request.content && essentials.content.contains(#""stickerId\":\"cat-wave\""#))
+        #expect(essentials.contentLiteral.first == UInt8(ascii: "\"") && essentials.contentLiteral.contains(UInt8(ascii: "\\")))
         Self.expectSame(try Self.richBody(), "rich body")
     }
 

@@ -20,23 +20,18 @@ struct OpenIMWebhookController {
     /// Verdicts on identical content (a popular sticker sent again and again) per snapshot; content up to
     /// `memoizedContentBytes` only.
     let verdicts = SnapshotMemo<VerdictKey, MessageVerdict>(capacity: 4096)
-    /// With `capacity`, at most 8 MB of remembered content (a sticker's is about 600 bytes).
+    /// With `capacity`, at most 8 MB of remembered content (a sticker's literal is about 700 bytes).
     static let memoizedContentBytes = 2048
 
-    /// Content compared and hashed as bytes: String's own hashing normalises Unicode first, which made the memo
-    /// cost more than it saved on emoji-laden payloads, and two different byte strings are two different payloads.
+    /// Content by its JSON literal, hashed as one run of bytes (String's hashing normalises Unicode first, and an
+    /// array hashes byte by byte): equal literals are equal contents, so a remembered verdict needs no unescaping.
     struct VerdictKey: Hashable, Sendable {
         var contentType: Int32
-        var content: String
-
-        static func == (lhs: VerdictKey, rhs: VerdictKey) -> Bool {
-            lhs.contentType == rhs.contentType && ByteScan.sameUTF8(lhs.content, rhs.content)
-        }
+        var contentLiteral: [UInt8]
 
         func hash(into hasher: inout Hasher) {
             hasher.combine(contentType)
-            var content = content
-            content.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            contentLiteral.withUnsafeBytes { hasher.combine(bytes: $0) }
         }
     }
 
@@ -151,8 +146,8 @@ struct OpenIMWebhookController {
     /// `MessagePolicy`'s verdict on the callback's content, remembered for this snapshot.
     func verdict(_ callback: CallbackEssentials, snapshot: CatalogSnapshot) -> MessageVerdict {
         let evaluate = { MessagePolicy.evaluate(contentType: callback.contentType, content: callback.content, snapshot: snapshot, storageOrigin: storageOrigin) }
-        guard callback.content.utf8.count <= Self.memoizedContentBytes else { return evaluate() }
-        return verdicts.value(for: VerdictKey(contentType: callback.contentType, content: callback.content), in: snapshot) { (evaluate(), true) }
+        guard callback.contentLiteral.count <= Self.memoizedContentBytes else { return evaluate() }
+        return verdicts.value(for: VerdictKey(contentType: callback.contentType, contentLiteral: callback.contentLiteral), in: snapshot) { (evaluate(), true) }
     }
 
     /// The UTC day of a send time in milliseconds (today when OpenIM sent none).
