@@ -16,10 +16,12 @@ public struct FieldReader: Sendable {
 
     func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    /// The raw value of `key`, nil when absent or null. Keys are compared as bytes (field names are ASCII, so
-    /// that is String equality), lengths first: a webhook body asks for seventeen names among twenty members.
+    /// The raw value of `key`, nil when absent or null. Lengths are compared first (most names differ in length);
+    /// for our ASCII field names, equal length and String equality is byte equality (the only non-ASCII characters
+    /// canonically equivalent to ASCII ones, like the Kelvin sign, are longer in UTF-8).
     public func value(_ key: String) -> JSONValue? {
-        for member in members where ByteScan.sameUTF8(member.key, key) {
+        let length = key.utf8.count
+        for member in members where member.key.utf8.count == length && member.key == key {
             if case .null = member.value { return nil }
             return member.value
         }

@@ -94,7 +94,8 @@ public struct JSONParser {
                 let key = try parseString()
                 // Names compare as bytes (RFC 8259 compares code units), not as canonically equivalent Strings.
                 let length = key.utf8.count
-                if members.contains(where: { $0.key.utf8.count == length && ByteScan.sameUTF8($0.key, key) }) {
+                // String equality first (cheap, and implied by equal bytes), then the bytes themselves.
+                if members.contains(where: { $0.key.utf8.count == length && $0.key == key && ByteScan.sameUTF8($0.key, key) }) {
                     throw error("duplicate member \"\(key)\"")
                 }
                 skipWhitespace()
@@ -199,31 +200,21 @@ public struct JSONParser {
             }
             // Escapes: decode into a buffer as long as the rest of the input (the text is never longer than its
             // JSON), copying runs between escapes whole, then make the String in one copy.
-            let decoded = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count - start)
+            var decoded = Unescaped(capacity: bytes.count - start)
             defer { decoded.deallocate() }
-            var length = 0
             var allASCII = ascii
-            func append(_ run: Range<Int>) {
-                guard !run.isEmpty else { return }
-                UnsafeMutableRawPointer(decoded.baseAddress! + length).copyMemory(from: bytes.baseAddress! + run.lowerBound, byteCount: run.count)
-                length += run.count
-            }
-            func append(_ byte: UInt8) {
-                decoded[length] = byte
-                length += 1
-            }
-            append(start..<index)
+            decoded.append(UnsafeBufferPointer(rebasing: bytes[start..<index]))
             while index < bytes.count {
                 let runStart = index
                 let (end, runASCII) = ByteScan.firstSpecialForReading(bytes, from: index)
                 index = end
                 allASCII = allASCII && runASCII
-                append(runStart..<index)
+                decoded.append(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 guard index < bytes.count else { break }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
-                    guard let string = ByteScan.string(validating: UnsafeBufferPointer(rebasing: decoded[0..<length]), ascii: allASCII) else {
+                    guard let string = ByteScan.string(validating: decoded.bytes, ascii: allASCII) else {
                         throw error("invalid UTF-8")
                     }
                     return string
@@ -234,14 +225,14 @@ public struct JSONParser {
                 let escape = bytes[index]
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): append(0x22)
-                case UInt8(ascii: "\\"): append(0x5C)
-                case UInt8(ascii: "/"): append(0x2F)
-                case UInt8(ascii: "b"): append(0x08)
-                case UInt8(ascii: "f"): append(0x0C)
-                case UInt8(ascii: "n"): append(0x0A)
-                case UInt8(ascii: "r"): append(0x0D)
-                case UInt8(ascii: "t"): append(0x09)
+                case UInt8(ascii: "\""): decoded.append(0x22)
+                case UInt8(ascii: "\\"): decoded.append(0x5C)
+                case UInt8(ascii: "/"): decoded.append(0x2F)
+                case UInt8(ascii: "b"): decoded.append(0x08)
+                case UInt8(ascii: "f"): decoded.append(0x0C)
+                case UInt8(ascii: "n"): decoded.append(0x0A)
+                case UInt8(ascii: "r"): decoded.append(0x0D)
+                case UInt8(ascii: "t"): decoded.append(0x09)
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if (0xD800...0xDBFF).contains(code) {
@@ -257,13 +248,36 @@ public struct JSONParser {
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw error("invalid escape") }
                     // At most four bytes from six or twelve of input.
-                    for unit in UTF8.encode(scalar)! { append(unit) }
+                    for unit in UTF8.encode(scalar)! { decoded.append(unit) }
                     if code >= 0x80 { allASCII = false }
                 default:
                     throw error("invalid escape")
                 }
             }
             throw error("unterminated string")
+        }
+
+        /// A string's unescaped bytes, written into one allocation as long as the rest of the input.
+        struct Unescaped {
+            private let storage: UnsafeMutablePointer<UInt8>
+            private(set) var count = 0
+
+            init(capacity: Int) { storage = .allocate(capacity: max(capacity, 1)) }
+
+            var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: storage, count: count) }
+
+            mutating func append(_ run: UnsafeBufferPointer<UInt8>) {
+                guard let base = run.baseAddress, !run.isEmpty else { return }
+                (storage + count).initialize(from: base, count: run.count)
+                count += run.count
+            }
+
+            mutating func append(_ byte: UInt8) {
+                storage[count] = byte
+                count += 1
+            }
+
+            func deallocate() { storage.deallocate() }
         }
 
         mutating func parseHex4() throws(OpenIMContentError) -> UInt32 {
