@@ -40,7 +40,7 @@ enum RawRequestParser {
         var host: String?
         var contentLength: Int?
         let wellFormed = scanFields(bytes, from: line.fieldsStart, headLength: length) { nameRange, valueRange in
-            let name = HTTPField.Name(text(bytes, nameRange))!  // tchar only: always a valid name
+            guard let name = HTTPField.Name(text(bytes, nameRange)) else { return false }
             let value = text(bytes, valueRange)
             switch name {
             case hostField:
@@ -151,7 +151,7 @@ enum RawRequestParser {
         return nil
     }
 
-    static func has(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString, at offset: Int) -> Bool {
+    private static func has(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString, at offset: Int) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard offset + count <= bytes.count else { return false }
         return memcmp(bytes.baseAddress! + offset, literal.utf8Start, count) == 0
@@ -225,7 +225,8 @@ enum ResponseWriter {
 /// decoder, Hummingbird's codec and the connection-state handler ever see them.
 ///
 /// It owns a connection from its start: complete requests it can read (`RawRequestParser`) for a route whose
-/// handler answers are answered in arrival order, pipelined ones in one flush. The first request it cannot or will
+/// handler answers are answered in arrival order, pipelined ones in one flush — by a raw route (`RawRoutes`) when one
+/// takes the request, else by the fast lane's route handler. The first request it cannot or will
 /// not answer — declined by the parser, no route, the handler declines, or the client not reading its answers — is
 /// passed to the decoder with every byte after it, and from then on the connection belongs to the router (and to the
 /// `FastLaneHandler` behind the decoder), so answers never overtake each other. Each answer pulses the
