@@ -108,6 +108,13 @@ public struct CallbackResponse: Sendable, Equatable {
 
     /// The reply as JSON bytes with numeric codes and sorted keys.
     public var jsonBytes: [UInt8] {
+        self == .allow ? Self.allowBytes : written
+    }
+
+    /// The reply nearly every callback gets, written once.
+    private static let allowBytes = CallbackResponse.allow.written
+
+    private var written: [UInt8] {
         var writer = JSONWriter(capacity: 128)
         writer.object { object in
             object.member("actionCode", actionCode)

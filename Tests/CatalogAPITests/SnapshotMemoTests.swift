@@ -31,4 +31,24 @@ struct SnapshotMemoTests {
         for key in ["b", "cc", "ddd", "eeee"] { _ = value(key, second) }
         #expect(memo.count <= 3)
     }
+
+    /// Verdicts are remembered by content type and the content's exact literal.
+    @Test func verdictKeysCompareTypeAndLiteralBytes() {
+        typealias Key = OpenIMWebhookController.VerdictKey
+        let literal = Array(#""{\"data\":\"x\"}""#.utf8)
+        let same = Key(contentType: 110, contentLiteral: literal)
+        #expect(same == Key(contentType: 110, contentLiteral: literal))
+        #expect(same.hashValue == Key(contentType: 110, contentLiteral: literal).hashValue)
+        #expect(same != Key(contentType: 115, contentLiteral: literal))
+        var flipped = literal
+        flipped[flipped.count - 3] ^= 0x01
+        #expect(same != Key(contentType: 110, contentLiteral: flipped))
+        #expect(same != Key(contentType: 110, contentLiteral: Array(literal.dropLast())))
+        #expect(Key(contentType: 0, contentLiteral: []) == Key(contentType: 0, contentLiteral: []))
+        let memo = SnapshotMemo<Key, Int>(capacity: 8)
+        let snapshot = Self.snapshot(1)
+        #expect(memo.value(for: same, in: snapshot) { (1, true) } == 1)
+        #expect(memo.value(for: Key(contentType: 110, contentLiteral: literal), in: snapshot) { (2, true) } == 1)
+        #expect(memo.value(for: Key(contentType: 110, contentLiteral: flipped), in: snapshot) { (3, true) } == 3)
+    }
 }

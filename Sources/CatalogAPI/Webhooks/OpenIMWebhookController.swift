@@ -25,13 +25,30 @@ struct OpenIMWebhookController {
 
     /// Content by its JSON literal, hashed as one run of bytes (String's hashing normalises Unicode first, and an
     /// array hashes byte by byte): equal literals are equal contents, so a remembered verdict needs no unescaping.
+    /// The hash is taken once, before the memo's lock, and literals are compared with `memcmp` under it.
     struct VerdictKey: Hashable, Sendable {
-        var contentType: Int32
-        var contentLiteral: [UInt8]
+        let contentType: Int32
+        let contentLiteral: [UInt8]
+        private let hash: Int
 
-        func hash(into hasher: inout Hasher) {
+        init(contentType: Int32, contentLiteral: [UInt8]) {
+            self.contentType = contentType
+            self.contentLiteral = contentLiteral
+            var hasher = Hasher()
             hasher.combine(contentType)
             contentLiteral.withUnsafeBytes { hasher.combine(bytes: $0) }
+            hash = hasher.finalize()
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(hash)
+        }
+
+        static func == (lhs: VerdictKey, rhs: VerdictKey) -> Bool {
+            guard lhs.hash == rhs.hash, lhs.contentType == rhs.contentType, lhs.contentLiteral.count == rhs.contentLiteral.count else { return false }
+            return lhs.contentLiteral.withUnsafeBytes { left in
+                rhs.contentLiteral.withUnsafeBytes { right in left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 }
+            }
         }
     }
 
