@@ -195,16 +195,7 @@ extension JSONParser.Cursor {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                 continue
             case UInt8(ascii: "u"):
-                let code = try parseHex4()
-                if (0xD800...0xDBFF).contains(code) {
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw error("unpaired surrogate")
-                    }
-                    index += 2
-                    guard (0xDC00...0xDFFF).contains(try parseHex4()) else { throw error("unpaired surrogate") }
-                } else if (0xDC00...0xDFFF).contains(code) {
-                    throw error("unpaired surrogate")
-                }
+                _ = try parseUnicodeEscape()
             default:
                 throw error("invalid escape")
             }

@@ -234,22 +234,10 @@ public struct JSONParser {
                 case UInt8(ascii: "r"): decoded.append(0x0D)
                 case UInt8(ascii: "t"): decoded.append(0x09)
                 case UInt8(ascii: "u"):
-                    var code = try parseHex4()
-                    if (0xD800...0xDBFF).contains(code) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                            throw error("unpaired surrogate")
-                        }
-                        index += 2
-                        let low = try parseHex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(code) {
-                        throw error("unpaired surrogate")
-                    }
-                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid escape") }
+                    let scalar = try parseUnicodeEscape()
                     // At most four bytes from six or twelve of input.
                     for unit in UTF8.encode(scalar)! { decoded.append(unit) }
-                    if code >= 0x80 { allASCII = false }
+                    if !scalar.isASCII { allASCII = false }
                 default:
                     throw error("invalid escape")
                 }
@@ -278,6 +266,25 @@ public struct JSONParser {
             }
 
             func deallocate() { storage.deallocate() }
+        }
+
+        /// The scalar of a `\u` escape whose `\u` has been read: four hex digits, and for a high surrogate the
+        /// `\u` low surrogate that must follow.
+        mutating func parseUnicodeEscape() throws(OpenIMContentError) -> Unicode.Scalar {
+            var code = try parseHex4()
+            if (0xD800...0xDBFF).contains(code) {
+                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                    throw error("unpaired surrogate")
+                }
+                index += 2
+                let low = try parseHex4()
+                guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate") }
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+            } else if (0xDC00...0xDFFF).contains(code) {
+                throw error("unpaired surrogate")
+            }
+            guard let scalar = Unicode.Scalar(code) else { throw error("invalid escape") }
+            return scalar
         }
 
         mutating func parseHex4() throws(OpenIMContentError) -> UInt32 {

@@ -4,7 +4,6 @@ import HTTPTypes
 import Logging
 import Metrics
 import NIOCore
-import Synchronization
 
 /// What a raw route reads of a request: byte ranges into the request's own bytes. No string, header field or
 /// request value is built unless a route asks for one.
@@ -93,11 +92,15 @@ struct RawRoute: Sendable {
 
     /// GET and HEAD of one snapshot representation, answered from heads the responder renders once per version.
     static func representation(_ pattern: String, source: PreparedSource) -> RawRoute {
-        let cache = PreparedAnswers.Cache(route: pattern, source: source)
+        // Prepared on first use per version (a few microseconds; races prepare twice, harmlessly).
+        let prepared = SnapshotMemo<Int, PreparedAnswers?>(capacity: 1)
         return RawRoute(pattern, methods: [.get, .head]) { request, _ in
             // If-Modified-Since alone needs a date parsed: the general path.
             guard !(request.fields.modifiedSince && request.fields.ifNoneMatch == nil), let snapshot = source.snapshots.current,
-                  let answers = cache.answers(for: snapshot)
+                  let answers = prepared.value(for: 0, in: snapshot, make: {
+                      let answers = PreparedAnswers(snapshot: snapshot, source: source)
+                      return (answers, answers != nil)
+                  })
             else { return nil }
             var coding = ConditionalRequest.CodingPreference()
             if let acceptEncoding = request.fields.acceptEncoding { coding.read(fieldLine: request.slice(acceptEncoding)) }
@@ -322,29 +325,6 @@ final class PreparedAnswers: Sendable {
         }
     }
 
-    /// One route's answers for the snapshot last asked about.
-    final class Cache: Sendable {
-        let route: String
-        let source: PreparedSource
-        private let current = Mutex<PreparedAnswers?>(nil)
-
-        init(route: String, source: PreparedSource) {
-            self.route = route
-            self.source = source
-        }
-
-        /// Prepared on first use per version (a few microseconds; races prepare twice, harmlessly).
-        func answers(for snapshot: CatalogSnapshot) -> PreparedAnswers? {
-            if let cached = current.withLock({ $0 }), cached.snapshot === snapshot { return cached }
-            guard let fresh = PreparedAnswers(snapshot: snapshot, source: source) else { return nil }
-            current.withLock { current in
-                if (current?.snapshot.version ?? .min) <= snapshot.version { current = fresh }
-            }
-            return fresh
-        }
-    }
-
-    let snapshot: CatalogSnapshot
     let identity: Variant
     let gzip: Variant
 
@@ -369,7 +349,6 @@ final class PreparedAnswers: Sendable {
             )
         }
         guard let identity = variant(gzip: false), let gzip = variant(gzip: true) else { return nil }
-        self.snapshot = snapshot
         self.identity = identity
         self.gzip = gzip
     }
