@@ -35,6 +35,12 @@ struct BadInputCorpusTests {
         return BadInput(name: name, method: .post, uri: "/v1/admin/packs", headers: .admin([.contentType: body.contentType]), body: body.finished)
     }
 
+    static func rawMultipart(_ name: String, _ body: [UInt8]) -> BadInput {
+        BadInput(name: name, method: .post, uri: "/v1/admin/packs", headers: .admin([.contentType: "multipart/form-data; boundary=b"]), body: body)
+    }
+
+    static func rawMultipart(_ name: String, _ body: String) -> BadInput { rawMultipart(name, Array(body.utf8)) }
+
     static func zip(_ name: String, _ entries: [ZipFactory.Entry]) -> BadInput {
         BadInput(name: name, method: .post, uri: "/v1/admin/packs", headers: .admin([.contentType: "application/zip"]), body: ZipFactory.archive(entries))
     }
@@ -86,6 +92,15 @@ struct BadInputCorpusTests {
             multipart("HTML tray", files: withFile(0, Array("<html></html>".utf8))),
             BadInput(name: "boundary that never ends", method: .post, uri: "/v1/admin/packs", headers: .admin([.contentType: "multipart/form-data; boundary=never"]),
                      body: Array("--never\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n{}".utf8)),
+            // The bytes that ended the process under multipart-kit 4.7.1: a byte >= 0x80 in a part header's name.
+            rawMultipart("high byte in a part header name (the 40-byte crash)", "--b\r\nC\u{80}: x\r\n\r\nx\r\n--b--\r\n"),
+            rawMultipart("0xFF as a part header name", [0x2D, 0x2D, 0x62, 0x0D, 0x0A, 0xFF, 0x3A, 0x20, 0x78, 0x0D, 0x0A, 0x0D, 0x0A, 0x78, 0x0D, 0x0A, 0x2D, 0x2D, 0x62, 0x2D, 0x2D]),
+            rawMultipart("control byte in a part header value", "--b\r\nContent-Disposition: form-data; name=\"manifest\u{01}\"\r\n\r\n{}\r\n--b--\r\n"),
+            rawMultipart("part header line without a colon", "--b\r\nContent-Disposition\r\n\r\n{}\r\n--b--\r\n"),
+            rawMultipart("part headers that never end", "--b\r\nContent-Disposition: form-data; name=\"manifest\"\r\n"),
+            rawMultipart("garbage after a boundary line", "--bXYZ\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n{}\r\n--b--\r\n"),
+            rawMultipart("only a closing boundary", "--b--\r\n"),
+            rawMultipart("duplicated manifest part", "--b\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n{}\r\n--b\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n{}\r\n--b--\r\n"),
             BadInput(name: "multipart without a boundary parameter", method: .post, uri: "/v1/admin/packs", headers: .admin([.contentType: "multipart/form-data"]), body: Array("x".utf8)),
             BadInput(name: "empty body", method: .post, uri: "/v1/admin/packs", headers: .admin([.contentType: "application/json"]), body: []),
             BadInput(name: "plain text upload", method: .post, uri: "/v1/admin/packs", headers: .admin([.contentType: "text/plain"]), body: Array("hi".utf8)),

@@ -1,7 +1,6 @@
 import CatalogCore
 import Foundation
 import Hummingbird
-import MultipartKit
 import NIOCore
 
 /// A pack upload as received: the manifest's bytes and the files that came with it.
@@ -13,9 +12,6 @@ struct Upload {
 /// Reads pack uploads — multipart/form-data, a zip body, or a bare JSON manifest — counting bytes while streaming
 /// so an oversized body is refused (413) as soon as it crosses the limit, never after buffering it all.
 enum UploadReader {
-    static let maximumParts = 200
-    static let maximumHeadersPerPart = 16
-    static let maximumHeaderBytes = 2048
     /// Part names that stand for "a file"; such parts are keyed by their file name instead.
     static let genericFileNames: Set<String> = ["file", "files", "file[]", "files[]", "image", "images", "images[]"]
 
@@ -50,108 +46,23 @@ enum UploadReader {
         return bytes
     }
 
-    static func boundary(of contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pair.count == 2, pair[0].lowercased() == "boundary" else { continue }
-            var value = pair[1]
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            return (1...70).contains(value.utf8.count) ? value : nil
-        }
-        return nil
-    }
-
-    /// Parses `form-data; name="x"; filename="y"` into its parameters.
-    static func dispositionParameters(_ value: String) -> [String: String] {
-        var result: [String: String] = [:]
-        var bytes = Substring(value)
-        // Skip the disposition type.
-        guard let semicolon = bytes.firstIndex(of: ";") else { return result }
-        bytes = bytes[bytes.index(after: semicolon)...]
-        while !bytes.isEmpty {
-            bytes = bytes.drop(while: { $0 == " " || $0 == "\t" || $0 == ";" })
-            guard let equals = bytes.firstIndex(of: "=") else { break }
-            let name = bytes[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            bytes = bytes[bytes.index(after: equals)...]
-            var parameter = ""
-            if bytes.first == "\"" {
-                bytes = bytes.dropFirst()
-                var escaped = false
-                while let character = bytes.first {
-                    bytes = bytes.dropFirst()
-                    if escaped { parameter.append(character); escaped = false; continue }
-                    if character == "\\" { escaped = true; continue }
-                    if character == "\"" { break }
-                    parameter.append(character)
-                }
-            } else {
-                let end = bytes.firstIndex(of: ";") ?? bytes.endIndex
-                parameter = bytes[..<end].trimmingCharacters(in: .whitespaces)
-                bytes = bytes[end...]
-            }
-            result[name] = parameter
-        }
-        return result
-    }
-
-    /// One part being read.
-    struct PartState {
-        var headers: [(String, String)] = []
-        var body: [UInt8] = []
-    }
-
+    /// Reads a multipart/form-data body with our own strict reader (`MultipartForm`): the body is collected under
+    /// the upload limit (413 while streaming) and every byte is checked before it is used.
     static func multipart(_ request: Request, contentType: String, manifestName: String, limit: Int) async throws -> Upload {
-        guard let boundary = boundary(of: contentType) else {
-            throw Problem.badRequest("Content-Type multipart/form-data needs a boundary parameter of 1 to 70 characters.")
+        guard let boundary = MultipartForm.boundary(ofContentType: contentType) else {
+            throw Problem.badRequest("Content-Type multipart/form-data needs a boundary parameter of 1 to 70 printable characters.")
         }
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [PartState] = []
-        var current = PartState()
-        var headerProblem: String?
-        parser.onHeader = { name, value in
-            if current.headers.count >= maximumHeadersPerPart || name.utf8.count + value.utf8.count > maximumHeaderBytes {
-                headerProblem = "a multipart part has more than \(maximumHeadersPerPart) headers or a header over \(maximumHeaderBytes) bytes"
-                return
-            }
-            current.headers.append((name, value))
+        let body = try await collect(request.body, limit: limit)
+        let parts: [MultipartPart]
+        switch Result(catching: { () throws(MultipartError) in try MultipartForm.parts(of: body, boundary: boundary) }) {
+        case .success(let read): parts = read
+        case .failure(let error): throw Problem.badRequest("The multipart body is malformed: \(error.description).")
         }
-        parser.onBody = { buffer in
-            current.body.append(contentsOf: buffer.readableBytesView)
-            buffer.moveReaderIndex(to: buffer.writerIndex)
-        }
-        parser.onPartComplete = {
-            parts.append(current)
-            current = PartState()
-        }
-        var received = 0
-        // The closing delimiter must arrive: keep the tail of the body to check for it at the end.
-        let closing = Array("--\(boundary)--".utf8)
-        var tail: [UInt8] = []
-        for try await chunk in request.body {
-            received += chunk.readableBytes
-            guard received <= limit else { throw Problem.payloadTooLarge(limit: limit) }
-            do {
-                try parser.execute(chunk)
-            } catch {
-                throw Problem.badRequest("The multipart body is malformed.")
-            }
-            if let headerProblem { throw Problem.badRequest(headerProblem) }
-            if parts.count > maximumParts { throw Problem.badRequest("The multipart body has more than \(maximumParts) parts.") }
-            tail.append(contentsOf: chunk.readableBytesView.suffix(closing.count + 64))
-            if tail.count > closing.count + 64 { tail.removeFirst(tail.count - closing.count - 64) }
-        }
-        while let last = tail.last, last == 0x0D || last == 0x0A || last == 0x20 || last == 0x09 { tail.removeLast() }
-        guard tail.count >= closing.count, Array(tail.suffix(closing.count)) == closing else {
-            throw Problem.badRequest("The multipart body ends before its closing boundary --\(boundary)--.")
-        }
-        guard !parts.isEmpty else { throw Problem.badRequest("The multipart body has no parts.") }
-
         var manifest: [UInt8]?
         var files: [UploadedFile] = []
         var names = Set<String>()
         for part in parts {
-            let disposition = part.headers.first(where: { $0.0.lowercased() == "content-disposition" })?.1 ?? ""
-            let parameters = dispositionParameters(disposition)
+            let parameters = MultipartForm.dispositionParameters(part.header("content-disposition") ?? "")
             guard var name = parameters["name"], !name.isEmpty else {
                 throw Problem.badRequest("Every multipart part needs Content-Disposition: form-data; name=\"…\".")
             }
@@ -162,8 +73,7 @@ enum UploadReader {
             if name == manifestName {
                 manifest = part.body
             } else {
-                let declared = part.headers.first(where: { $0.0.lowercased() == "content-type" })?.1
-                files.append(UploadedFile(name: name, declaredType: declared, bytes: part.body))
+                files.append(UploadedFile(name: name, declaredType: part.header("content-type"), bytes: part.body))
             }
         }
         guard let manifest else {
