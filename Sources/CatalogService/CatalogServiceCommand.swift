@@ -4,6 +4,7 @@ import CatalogStore
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -76,9 +77,14 @@ struct Serve: AsyncParsableCommand {
         limitMallocArenas()
         let configuration = try options.load(.serve)
         let logger = makeLogger(configuration)
-        let (app, _) = try await buildApplication(configuration: configuration, logger: logger)
+        let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
         logger.info("serving", metadata: ["address": .string("\(configuration.host):\(configuration.port)"), "publicBaseURL": .string(configuration.publicBaseURL)])
-        try await app.runService()
+        // The drain signal after the application: graceful shutdown reaches it first, so readiness turns 503
+        // before the server closes its listener.
+        let group = ServiceGroup(configuration: .init(
+            services: [app, DrainSignal(state: components.drain)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        ))
+        try await group.run()
     }
 }
 

@@ -39,12 +39,29 @@ struct HealthTests {
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .serviceUnavailable)
             let json = try JSONParser.parse(ready.text)
-            #expect(json["status"] == .string("unavailable"))
+            #expect(json["status"] == .string("starting"))
             #expect(json["database"] == .string("unreachable"))
+            #expect(json["catalogVersion"] == .null)
             #expect(json["reason"] != nil)
             let catalog = try await client.execute(uri: "/v1/catalog", method: .get)
             #expect(catalog.status == .serviceUnavailable)
             #expect(catalog.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    /// Graceful shutdown takes the replica out of rotation; the requests it already has still complete.
+    @Test func readyzIsUnavailableWhileDraining() async throws {
+        try await TestService.run { client, components in
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.json["status"] == .string("ready"))
+            #expect(ready.json["catalogVersion"] != .null)
+            #expect(ready.json["snapshotAgeSeconds"] != .null)
+            components.drain.beginDraining()
+            let draining = try await client.execute(uri: "/readyz", method: .get)
+            #expect(draining.status == .serviceUnavailable)
+            #expect(draining.json["status"] == .string("draining"))
+            #expect(try await client.execute(uri: "/v1/catalog", method: .get).status == .ok)
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
     }
 

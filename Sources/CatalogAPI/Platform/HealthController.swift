@@ -6,12 +6,13 @@ import OpenIMContent
 struct HealthController {
     let database: CatalogDatabase
     let snapshots: CatalogSnapshotStore
+    let drain: DrainState
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/healthz") { _, _ in
             Self.json(.ok, ["status": .string("ok")])
         }
-        router.get("/readyz") { _, _ in await self.readiness() }
+        router.get("/readyz") { _, _ in self.readiness() }
         router.get("/metrics") { _, _ in self.metrics() }
     }
 
@@ -24,31 +25,45 @@ struct HealthController {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 
-    /// Ready when the database answers and a snapshot is loaded; otherwise 503 with the reason. With a snapshot but
-    /// no database the service is "degraded": public reads still work from memory, writes do not.
-    func readiness() async -> Response {
-        let databaseUp = await database.ping()
-        snapshots.isDatabaseReachable = databaseUp
+    /// Readiness is "can this replica serve its traffic", not "is every dependency up": a probe that failed with
+    /// the database would take every replica out of rotation at once, although each still serves the catalog,
+    /// resolve and the webhooks from memory. So: 200 `ready`, or 200 `degraded` (PostgreSQL unreachable: writes
+    /// answer 503) while a snapshot is served; 503 only while starting (no snapshot yet) and while draining after
+    /// SIGTERM. It never waits on PostgreSQL: the snapshot service's listener and version checks keep
+    /// `isDatabaseReachable` current (within about 2 s of PostgreSQL coming back).
+    func readiness() -> Response {
+        let now = ContinuousClock.now
+        let databaseUp = snapshots.isDatabaseReachable
         let snapshot = snapshots.current
+        func seconds(since instant: ContinuousClock.Instant?) -> JSONValue {
+            guard let instant else { return .null }
+            return .integer(Int64((now - instant).components.seconds))
+        }
         var body: [String: JSONValue] = [
             "database": .string(databaseUp ? "up" : "unreachable"),
+            "databaseStateSeconds": seconds(since: snapshots.databaseStateSince),
             "catalogVersion": snapshot.map { .integer($0.version) } ?? .null,
+            "snapshotAgeSeconds": seconds(since: snapshots.currentLoadedAt),
         ]
-        switch (databaseUp, snapshot != nil) {
-        case (true, true):
-            body["status"] = .string("ready")
-            return Self.json(.ok, body)
-        case (false, true):
-            body["status"] = .string("degraded")
-            body["reason"] = .string("PostgreSQL is unreachable; the catalog is served from memory and writes fail")
-        case (true, false):
-            body["status"] = .string("starting")
-            body["reason"] = .string("the catalog snapshot is not loaded yet")
-        case (false, false):
-            body["status"] = .string("unavailable")
-            body["reason"] = .string("PostgreSQL is unreachable and no catalog snapshot is loaded")
+        if drain.isDraining {
+            body["status"] = .string("draining")
+            body["reason"] = .string("graceful shutdown: requests in flight complete, new ones belong on another replica")
+            return Self.json(.serviceUnavailable, body)
         }
-        return Self.json(.serviceUnavailable, body)
+        guard snapshot != nil else {
+            body["status"] = .string("starting")
+            body["reason"] = .string(
+                databaseUp ? "the catalog snapshot is not loaded yet" : "no catalog snapshot yet, and PostgreSQL is unreachable to load one"
+            )
+            return Self.json(.serviceUnavailable, body)
+        }
+        if databaseUp {
+            body["status"] = .string("ready")
+        } else {
+            body["status"] = .string("degraded")
+            body["reason"] = .string("PostgreSQL is unreachable: the catalog, assets in memory, resolve and the webhooks are served; writes answer 503")
+        }
+        return Self.json(.ok, body)
     }
 
     func metrics() -> Response {

@@ -6,7 +6,8 @@ import Synchronization
 /// in a new one atomically (a mutex guards one reference: readers copy it and let go at once).
 public final class CatalogSnapshotStore: Sendable {
     private let snapshot = Mutex<CatalogSnapshot?>(nil)
-    private let databaseReachable = Mutex<Bool>(false)
+    private let loadedAt = Mutex<ContinuousClock.Instant?>(nil)
+    private let database = Mutex<(reachable: Bool, changedAt: ContinuousClock.Instant)>((false, .now))
 
     public init() {}
 
@@ -18,14 +19,25 @@ public final class CatalogSnapshotStore: Sendable {
         snapshot.withLock { current in
             if let existing = current, existing.version > new.version { return }
             current = new
+            loadedAt.withLock { $0 = .now }
         }
     }
 
+    /// When the served snapshot was swapped in (nil before the first).
+    public var currentLoadedAt: ContinuousClock.Instant? { loadedAt.withLock { $0 } }
+
     /// Whether the last contact with PostgreSQL succeeded (readiness reports "degraded" otherwise).
     public var isDatabaseReachable: Bool {
-        get { databaseReachable.withLock { $0 } }
-        set { databaseReachable.withLock { $0 = newValue } }
+        get { database.withLock { $0.reachable } }
+        set {
+            database.withLock { state in
+                if state.reachable != newValue { state = (newValue, .now) }
+            }
+        }
     }
+
+    /// Since when PostgreSQL has been reachable or unreachable, as `isDatabaseReachable` says.
+    public var databaseStateSince: ContinuousClock.Instant { database.withLock { $0.changedAt } }
 
     /// Waits until the served snapshot reaches `version` (tests and read-your-writes callers), up to `timeout`.
     public func waitForVersion(_ version: Int64, timeout: Duration = .seconds(10)) async -> Bool {
