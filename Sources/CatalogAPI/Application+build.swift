@@ -19,6 +19,8 @@ public struct CatalogServiceComponents: Sendable {
     public let byteLaneAnswers: FastLaneCounter
     /// Of those, the ones the raw routes answered (`RawRoutes`: no header fields or request built).
     public let rawAnswers: FastLaneCounter
+    /// Set when graceful shutdown begins (`DrainSignal`); readiness is 503 from then on.
+    public let drain = DrainState()
 }
 
 /// Builds the whole service: pool, repositories, snapshot service and router. `serve` and the tests call this
@@ -79,8 +81,10 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestLoggingMiddleware())
     router.add(middleware: ProblemMiddleware())
+    let routeMethods = RouteMethods()
+    router.add(middleware: MethodMiddleware(routes: routeMethods))
 
-    HealthController(database: components.database, snapshots: components.snapshots).addRoutes(to: router)
+    HealthController(database: components.database, snapshots: components.snapshots, drain: components.drain).addRoutes(to: router)
     let responder = RepresentationResponder(cacheControl: configuration.catalogCacheControl)
     let catalog = CatalogController(snapshots: components.snapshots, repository: components.packs, responder: responder)
     catalog.addRoutes(to: router)
@@ -110,6 +114,7 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
         repository: components.packs, snapshots: components.snapshots, adminToken: Array(configuration.adminToken.utf8),
         gatewayToken: Array(configuration.gatewayToken.utf8), publicBaseURL: configuration.publicBaseURL
     ).addRoutes(to: router)
+    routeMethods.load(from: router)
     let fastRoutes = catalog.fastRoutes() + gifConfig.fastRoutes() + resolve.fastRoutes(authenticator: gatewayAuthenticator) + webhooks.fastRoutes()
     let rawRoutes = [catalog.rawRoute(), gifConfig.rawRoute(), resolve.rawRoute(authenticator: gatewayAuthenticator), webhooks.rawRoute()]
     return (router, fastRoutes, rawRoutes)

@@ -58,6 +58,14 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public static func unsupportedMediaType(_ detail: String) -> Problem {
         Problem(.unsupportedMediaType, type: kind("unsupported-media-type"), title: "Unsupported media type", detail: detail)
     }
+    /// A known path asked with a method it does not answer (RFC 9110 §15.5.6: `Allow` lists the ones it does).
+    public static func methodNotAllowed(allowed: Set<HTTPRequest.Method>) -> Problem {
+        let names = allowed.map(\.rawValue).sorted()
+        var headers = HTTPFields()
+        headers[.allow] = names.joined(separator: ", ")
+        return Problem(.methodNotAllowed, type: kind("method-not-allowed"), title: "Method Not Allowed",
+                       detail: "This path answers \(names.joined(separator: ", ")).", headers: headers)
+    }
     public static func unavailable(_ detail: String) -> Problem {
         var headers = HTTPFields()
         headers[.retryAfter] = "5"

@@ -5,6 +5,7 @@ import CatalogStore
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// Turns every error into a problem+json response, so no error path answers in another shape, and logs the ones
@@ -34,6 +35,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             case .invalidCursor: return .badRequest("cursor is not a cursor this service issued.", errors: [FieldIssue(field: "cursor", message: "is not a cursor this service issued")])
             case .unavailable: return .unavailable("The database is unreachable; retry shortly.")
             }
+        case let parse as HTTPParserError:
+            // The head was fine, the body was not (bad chunk framing): the client's fault, and the connection ends.
+            return .badRequest("The request body is not valid HTTP/1.1 framing (\(parse)).")
         case is NIOTooManyBytesError:
             return .payloadTooLarge(limit: CatalogLimits.maximumUploadBytes)
         case let http as HTTPError:

@@ -1,0 +1,68 @@
+import HTTPTypes
+import Hummingbird
+import Synchronization
+
+/// The methods each route pattern answers, read from the router once its routes are declared, so a request's
+/// method can be judged against its path (RFC 9110 §15.5.6: 405 with `Allow`; §9.3.2: HEAD wherever GET is).
+final class RouteMethods: Sendable {
+    /// One pattern's segments: a literal, or a capture (`{id}` / `:id`) that matches any one segment.
+    struct Pattern: Sendable {
+        enum Segment: Sendable, Equatable { case literal(Substring), capture }
+        let segments: [Segment]
+        var methods: Set<HTTPRequest.Method>
+
+        init(_ path: String, methods: Set<HTTPRequest.Method>) {
+            segments = path.split(separator: "/").map { segment in
+                segment.hasPrefix(":") || segment.hasPrefix("{") || segment == "*" ? .capture : .literal(segment)
+            }
+            self.methods = methods
+        }
+
+        func matches(_ path: [Substring]) -> Bool {
+            guard path.count == segments.count else { return false }
+            for (segment, part) in zip(segments, path) {
+                if case .literal(let literal) = segment, literal != part { return false }
+            }
+            return true
+        }
+    }
+
+    private let patterns = Mutex<[Pattern]>([])
+
+    init() {}
+
+    /// Takes the router's declared routes (called once, after every route is added).
+    func load<Context>(from router: Router<Context>) {
+        var byPath: [String: Set<HTTPRequest.Method>] = [:]
+        for route in router.routes { byPath[route.path.description, default: []].insert(route.method) }
+        patterns.withLock { $0 = byPath.map { Pattern($0.key, methods: $0.value) } }
+    }
+
+    /// The methods declared for the path; empty when no route has this path.
+    func declared(path: Substring) -> Set<HTTPRequest.Method> {
+        let parts = path.split(separator: "/")
+        return patterns.withLock { patterns in
+            patterns.reduce(into: Set<HTTPRequest.Method>()) { methods, pattern in
+                if pattern.matches(parts) { methods.formUnion(pattern.methods) }
+            }
+        }
+    }
+}
+
+/// Answers what the router's table alone cannot: HEAD on a GET route without its own HEAD handler (the GET answer's
+/// head without its body) and 405 with `Allow` for a known path asked with another method. Unknown paths pass
+/// through to the router's 404.
+struct MethodMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteMethods
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let declared = routes.declared(path: Substring(request.uri.path))
+        if declared.isEmpty || declared.contains(request.method) { return try await next(request, context) }
+        if request.method == .head, declared.contains(.get) {
+            var head = request.head
+            head.method = .get
+            return try await next(Request(head: head, body: request.body), context).createHeadResponse()
+        }
+        throw Problem.methodNotAllowed(allowed: declared.contains(.get) ? declared.union([.head]) : declared)
+    }
+}
