@@ -77,7 +77,8 @@ public func buildApplication(
 /// the hottest of them also as raw routes.
 func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestContext>, [FastRoute], [RawRoute]) {
     let configuration = components.configuration
-    let router = Router(context: AppRequestContext.self)
+    // HEAD wherever GET is (RFC 9110 §9.3.2): the GET handler's answer without its body, unless a route declares HEAD.
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestLoggingMiddleware())
     router.add(middleware: ProblemMiddleware())

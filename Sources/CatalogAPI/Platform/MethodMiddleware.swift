@@ -3,7 +3,7 @@ import Hummingbird
 import Synchronization
 
 /// The methods each route pattern answers, read from the router once its routes are declared, so a request's
-/// method can be judged against its path (RFC 9110 §15.5.6: 405 with `Allow`; §9.3.2: HEAD wherever GET is).
+/// method can be judged against its path (RFC 9110 §15.5.6: 405 with `Allow`).
 final class RouteMethods: Sendable {
     /// One pattern's segments: a literal, or a capture (`{id}` / `:id`) that matches any one segment.
     struct Pattern: Sendable {
@@ -49,20 +49,15 @@ final class RouteMethods: Sendable {
     }
 }
 
-/// Answers what the router's table alone cannot: HEAD on a GET route without its own HEAD handler (the GET answer's
-/// head without its body) and 405 with `Allow` for a known path asked with another method. Unknown paths pass
-/// through to the router's 404.
+/// 405 with `Allow` for a known path asked with a method it does not answer; unknown paths pass through to the
+/// router's 404. (HEAD wherever GET is comes from the router's `autoGenerateHeadEndpoints`.)
 struct MethodMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let declared = routes.declared(path: Substring(request.uri.path))
+        var declared = routes.declared(path: Substring(request.uri.path))
+        if declared.contains(.get) { declared.insert(.head) }
         if declared.isEmpty || declared.contains(request.method) { return try await next(request, context) }
-        if request.method == .head, declared.contains(.get) {
-            var head = request.head
-            head.method = .get
-            return try await next(Request(head: head, body: request.body), context).createHeadResponse()
-        }
-        throw Problem.methodNotAllowed(allowed: declared.contains(.get) ? declared.union([.head]) : declared)
+        throw Problem.methodNotAllowed(allowed: declared)
     }
 }
