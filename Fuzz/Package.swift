@@ -11,12 +11,21 @@ let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 let package = Package(
     name: "catalog-service-fuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(path: "..")],
+    dependencies: [.package(path: ".."), .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2")],
     targets: [
         .target(name: "FuzzSupport"),
         .executableTarget(name: "FuzzOpenIMContent", dependencies: ["FuzzSupport", .product(name: "OpenIMContent", package: mainPackage)]),
         .executableTarget(name: "FuzzImages", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: mainPackage)]),
         .executableTarget(name: "FuzzZip", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: mainPackage)]),
         .executableTarget(name: "FuzzManifest", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: mainPackage)]),
+        .executableTarget(name: "FuzzMultipart", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: mainPackage)]),
+        // The whole service in-process: HTTP bytes through the byte lane, the decoder, the router, every route.
+        .executableTarget(
+            name: "FuzzService",
+            dependencies: [
+                "FuzzSupport", .product(name: "CatalogAPI", package: mainPackage), .product(name: "CatalogStore", package: mainPackage),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
