@@ -12,6 +12,8 @@ struct HTTPMethodTests {
         ("/v1/resolve", .get, "POST"),
         ("/v1/openim/callbacks/any-secret/any-command", .get, "POST"),
         ("/v1/admin/packs/cats", .post, "DELETE, GET, HEAD, PATCH, PUT"),
+        // The literal route wins over /packs/{id}, as in the router.
+        ("/v1/admin/packs/order", .get, "PUT"),
     ])
     func aKnownPathWithAnotherMethodIs405(path: String, method: HTTPRequest.Method, allow: String) async throws {
         try await TestService.run { client, _ in

