@@ -30,9 +30,17 @@ struct PreviewTests {
             let form = try await client.execute(uri: "/admin/login", method: .get)
             #expect(form.text.contains(#"<form method="post" action="/admin/login">"#))
 
-            let wrong = try await client.execute(uri: "/admin/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "token=nope"))
+            // A browser gets the form again; curl and other clients a problem, like every other 4xx.
+            let wrong = try await client.execute(
+                uri: "/admin/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .accept: "text/html,*/*;q=0.8"],
+                body: ByteBuffer(string: "token=nope")
+            )
             #expect(wrong.status == .unauthorized)
+            #expect(wrong.headers[.contentType] == "text/html; charset=utf-8")
             #expect(wrong.headers[.setCookie] == nil)
+            let wrongFromCurl = try await client.execute(uri: "/admin/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "token=nope"))
+            #expect(wrongFromCurl.status == .unauthorized)
+            #expect(wrongFromCurl.headers[.contentType] == "application/problem+json")
             let login = try await client.execute(
                 uri: "/admin/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "token=\(TestService.adminToken)")

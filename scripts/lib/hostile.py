@@ -7,12 +7,14 @@ missing, zip header fields set to edge values, entries corrupted, archives trunc
 cases, odd header fields. Content-Length is kept right so the request reaches its route.
 
 Every answer must be 2xx/3xx, or 4xx with application/problem+json; a 5xx, a 4xx in another shape, or a refused
-connection (the process gone) is counted as a failure. Writes a JSON report when the duration is over.
-    python3 hostile.py BASE_URL CORPUS_DIR DURATION_SECONDS REPORT_PATH ADMIN GATEWAY SECRET
+connection (the process gone) is counted as a failure. Writes a JSON report when the duration is over (or when
+MAX_REQUESTS have been sent), with counts by request family (multipart, zip, JSON, webhook, other).
+    python3 hostile.py BASE_URL CORPUS_DIR DURATION_SECONDS REPORT_PATH ADMIN GATEWAY SECRET [MAX_REQUESTS]
 """
 import json, os, random, socket, sys, time, urllib.parse
 
 base, corpus_dir, duration, report_path, admin, gateway, secret = sys.argv[1:8]
+max_requests = int(sys.argv[8]) if len(sys.argv) > 8 else None
 url = urllib.parse.urlparse(base)
 TEST_TOKENS = {b"test-admin-token-0123456789": admin.encode(), b"test-gateway-token-0123456789": gateway.encode(),
                b"test-webhook-secret-0123456789": secret.encode()}
@@ -154,14 +156,26 @@ def exchange(request):
     return status, content_type
 
 
+def family(request):
+    head = request.split(b"\r\n\r\n", 1)[0].lower()
+    if b"/v1/openim/callbacks/" in head.split(b"\r\n", 1)[0]:
+        return "webhook"
+    for marker, name in ((b"multipart/form-data", "multipart"), (b"application/zip", "zip"), (b"json", "json")):
+        if marker in head:
+            return name
+    return "other"
+
+
+families = {}
 counts = {"requests": 0, "mutated": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, "4xx_not_problem_json": 0, "no_answer": 0, "refused": 0}
 failures = []
 deadline = time.time() + float(duration)
-while time.time() < deadline:
+while time.time() < deadline and (max_requests is None or counts["requests"] < max_requests):
     name, seed = rng.choice(seeds)
     request = seed if rng.random() < 0.2 else mutate(seed)
     counts["mutated"] += request is not seed
     counts["requests"] += 1
+    families[family(request)] = families.get(family(request), 0) + 1
     try:
         status, content_type = exchange(request)
     except ConnectionRefusedError:
@@ -181,4 +195,4 @@ while time.time() < deadline:
     elif 400 <= status < 500 and not content_type.startswith("application/problem+json"):
         counts["4xx_not_problem_json"] += 1
         failures.append(f"{name}: {status} {content_type!r}")
-json.dump({"counts": counts, "failures": failures[:50]}, open(report_path, "w"), indent=1)
+json.dump({"counts": counts, "families": families, "failures": failures[:50]}, open(report_path, "w"), indent=1)

@@ -63,6 +63,8 @@ struct PreviewController {
         let form = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
         let token = URLComponents(string: "?" + form)?.queryItems?.first(where: { $0.name == "token" })?.value ?? ""
         guard BearerAuthenticator.constantTimeEquals(Array(token.utf8), adminToken) else {
+            // A browser gets the form again; other clients the usual problem, as everywhere else.
+            guard request.headers[.accept]?.contains("text/html") == true else { throw Problem.unauthorized("That is not the admin token.") }
             var response = Self.html(Self.loginPage.render(["message": "That is not the admin token."]))
             response.status = .unauthorized
             return response
