@@ -10,19 +10,38 @@ struct Exchange {
 
     static let probe = Array("GET /healthz HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n\r\n".utf8)
 
-    /// Sends `request` (and the probe) and reads until the connection closes or `timeout` seconds pass.
-    static func run(port: Int, request: [UInt8], timeout: Int = 10) -> (answers: [Answer], timedOut: Bool)? {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    /// Why a connection could not be made (errno of each attempt).
+    struct ConnectFailure: Error { var errors: [Int32] }
+
+    /// A connected socket, retrying a refused or failed connect a few times (a busy listener's backlog).
+    static func connected(port: Int) -> Result<Int32, ConnectFailure> {
+        var errors: [Int32] = []
+        for attempt in 0..<5 {
+            if attempt > 0 { usleep(200_000) }
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { errors.append(errno); continue }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if result == 0 { return .success(descriptor) }
+            errors.append(errno)
+            close(descriptor)
         }
-        guard connected == 0 else { return nil }
+        return .failure(ConnectFailure(errors: errors))
+    }
+
+    /// Sends `request` (and the probe) and reads until the connection closes or `timeout` seconds pass.
+    static func run(port: Int, request: [UInt8], timeout: Int = 10) -> Result<(answers: [Answer], timedOut: Bool), ConnectFailure> {
+        let descriptor: Int32
+        switch connected(port: port) {
+        case .success(let socket): descriptor = socket
+        case .failure(let failure): return .failure(failure)
+        }
+        defer { close(descriptor) }
         var time = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
@@ -39,7 +58,7 @@ struct Exchange {
             if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { timedOut = true }
             break
         }
-        return (answers(in: received, firstIsHead: request.starts(with: Array("HEAD ".utf8))), timedOut)
+        return .success((answers(in: received, firstIsHead: request.starts(with: Array("HEAD ".utf8))), timedOut))
     }
 
     static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {

@@ -12,7 +12,8 @@ enum ServiceUnderFuzz {
     static let gatewayToken = "test-gateway-token-0123456789"
     static let webhookSecret = "test-webhook-secret-0123456789"
 
-    /// Discards log lines but keeps the level, so the service takes the code paths of the level it is given.
+    /// Discards log lines below `error` but keeps the level, so the service takes the code paths of the level it is
+    /// given; errors go to standard error, where a finding's report shows them.
     struct DiscardingLogHandler: LogHandler {
         var logLevel: Logger.Level
         var metadata: Logger.Metadata = [:]
@@ -20,7 +21,10 @@ enum ServiceUnderFuzz {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {}
+        func log(event: LogEvent) {
+            guard event.level >= .error else { return }
+            FileHandle.standardError.write(Data("service \(event.level): \(event.message) \(event.metadata ?? [:])\n".utf8))
+        }
     }
 
     /// Starts the service and returns its port once its snapshot holds the seed packs.

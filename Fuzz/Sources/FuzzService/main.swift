@@ -13,7 +13,11 @@ nonisolated(unsafe) var statistics = FuzzStatistics()
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let request = Array(UnsafeBufferPointer(start: start, count: count))
-    guard let (answers, timedOut) = Exchange.run(port: port, request: request) else { FuzzStatistics.fail("could not connect", request) }
+    let answers: [Exchange.Answer], timedOut: Bool
+    switch Exchange.run(port: port, request: request) {
+    case .success(let exchange): (answers, timedOut) = exchange
+    case .failure(let failure): FuzzStatistics.fail("could not connect (errno \(failure.errors))", request)
+    }
     let finals = answers.filter { $0.status >= 200 }
     statistics.record(request: request, answer: finals.first, timedOut: timedOut)
     for answer in finals {
@@ -24,7 +28,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     }
     // Still serving: every 200 inputs a fresh connection must get its /healthz answered.
     if statistics.requests % 200 == 0 {
-        let probe = Exchange.run(port: port, request: [])
+        let probe = try? Exchange.run(port: port, request: []).get()
         guard probe?.answers.first?.status == 200 else { FuzzStatistics.fail("/healthz unanswered after this input", request) }
     }
     return 0

@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 import Synchronization
 
 /// A complete response computed without suspending. Route handlers return it to the router as a `Response`; the
@@ -325,6 +326,10 @@ final class FastLaneInstaller: ChannelInboundHandler, RemovableChannelHandler {
     /// goes in only before the first read: once the decoder has bytes, it must get all the rest.
     private func installLane(context: ChannelHandlerContext, beforeAnyRead: Bool, passing event: () -> Void) {
         let pipeline = context.pipeline.syncOperations
+        // Where the HTTP/1 version is still known: `Connection: close` in any spelling, HTTP/1.0 without keep-alive.
+        if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
+            try? pipeline.addHandler(ConnectionCloseHandler(), position: .before(codec))
+        }
         if let state = try? pipeline.handler(type: HTTPConnectionStateHandler.self) {
             let relay = LaneActivityRelay()
             try? pipeline.addHandler(relay, position: .before(state))
