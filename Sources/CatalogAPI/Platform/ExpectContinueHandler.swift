@@ -8,12 +8,13 @@ import NIOHTTPTypes
 /// * `Expect: 100-continue` gets an interim `100 Continue` at once (RFC 9110 §10.1.1). curl sends that header with
 ///   every upload over 1 MiB and otherwise waits a full second before sending the body; for admins uploading packs
 ///   that second was 97 % of the request time.
-/// * A request the HTTP parser refuses (a control character in a header, a broken request line, bad chunk framing)
-///   gets a problem+json 400 like every other error of the service — never the framework's empty 400 — answered
-///   after the answers to the requests before it, and the connection is then closed. Requests are counted, not
-///   flagged: with requests pipelined, the refusal waits for every earlier answer. A parse error inside the body of
-///   a request still being answered goes to that request (its body read fails; `ProblemMiddleware` answers 400),
-///   and the connection closes after that answer. Nothing is written after the refusal or that last answer.
+/// * Bytes the HTTP parser refuses (a control character in a header, a broken request line, bad chunk framing) get
+///   a problem+json 400 like every other error of the service — never the framework's empty 400 — after the answers
+///   to the requests before them, and the connection is then closed. Requests are counted, not flagged, so with
+///   requests pipelined the refusal waits for every earlier answer. When the broken bytes are in the body of a
+///   request not yet answered, that request is the one refused (once it is the oldest unanswered), and only then
+///   does its handler learn that its body failed, so it never stores a body cut short. Nothing is written after
+///   the refusal.
 final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -24,8 +25,19 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var unanswered = 0
     /// Whether the newest request's body has been read to its end.
     private var newestRequestComplete = true
-    /// What to do once every unanswered request is answered, after a parse error.
-    private enum AfterParseError { case none, refuse, close, closed }
+    /// Whether the oldest unanswered request's answer has begun (its head is written).
+    private var answerStarted = false
+    /// What a parse error left to do.
+    private enum AfterParseError {
+        case none
+        /// Bytes after every request received could not be read: refuse them once all are answered.
+        case refuse
+        /// The newest request's body broke: refuse that request when it is the only one unanswered, then fail its body.
+        case failNewest(any Error)
+        /// The broken request's answer had already begun: close once it ends.
+        case close
+        case closed
+    }
     private var afterParseError = AfterParseError.none
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -46,46 +58,55 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // After the refusal (or the last answer before closing) the framework may still try to answer: drop it.
-        guard afterParseError != .closed else {
+        if case .closed = afterParseError {
             promise?.succeed(())
             return
         }
         context.write(data, promise: promise)
-        // An interim 100 has a head but no end: only ends count as answers.
-        guard case .end = unwrapOutboundIn(data) else { return }
-        unanswered = max(0, unanswered - 1)
-        guard unanswered == 0 else { return }
-        switch afterParseError {
-        case .refuse: refuse(context: context)
-        case .close:
-            afterParseError = .closed
-            context.flush()
-            context.close(promise: nil)
-        case .none, .closed: break
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status.kind != .informational: answerStarted = true
+        case .end:
+            // An interim 100 has a head but no end: only ends count as answers.
+            answerStarted = false
+            unanswered = max(0, unanswered - 1)
+            settle(context: context)
+        default: break
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError, afterParseError == .none else {
+        guard error is HTTPParserError, case .none = afterParseError else {
             context.fireErrorCaught(error)
             return
         }
-        if unanswered == 0 {
+        afterParseError = unanswered == 0 || newestRequestComplete ? .refuse : .failNewest(error)
+        settle(context: context)
+    }
+
+    /// Carries out what a parse error left to do, as far as the answers written so far allow.
+    private func settle(context: ChannelHandlerContext) {
+        switch afterParseError {
+        case .refuse where unanswered == 0:
             refuse(context: context)
-        } else if newestRequestComplete {
-            // The error belongs to a request after those still being answered: refuse it after their answers.
-            afterParseError = .refuse
-        } else {
-            // The error is in the body of a request being answered: it fails that request's body, which is answered
-            // 400 by the router; the connection closes after that answer.
-            afterParseError = .close
+        case .failNewest(let error) where unanswered == 1:
+            if answerStarted {
+                afterParseError = .close
+            } else {
+                refuse(context: context)
+            }
             context.fireErrorCaught(error)
+        case .close where unanswered == 0:
+            afterParseError = .closed
+            context.flush()
+            context.close(promise: nil)
+        default:
+            break
         }
     }
 
     private func refuse(context: ChannelHandlerContext) {
         afterParseError = .closed
-        let body = Problem.badRequest("The HTTP request is malformed (for example a control character in a header).").jsonBytes
+        let body = Problem.badRequest("The HTTP request is malformed (for example a control character in a header or broken chunk framing).").jsonBytes
         var head = HTTPResponse(status: .badRequest)
         head.headerFields[.contentType] = "application/problem+json"
         head.headerFields[.contentLength] = String(body.count)
