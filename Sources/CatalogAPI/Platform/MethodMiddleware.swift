@@ -64,6 +64,8 @@ struct MethodMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // A matched route has its endpoint path set: its method is declared, so routed requests cost nothing here.
+        guard context.endpointPath == nil else { return try await next(request, context) }
         var declared = routes.declared(path: Substring(request.uri.path))
         if declared.contains(.get) { declared.insert(.head) }
         if declared.isEmpty || declared.contains(request.method) { return try await next(request, context) }
