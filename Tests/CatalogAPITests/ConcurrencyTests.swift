@@ -10,14 +10,24 @@ import Testing
 
 @Suite("Concurrent writers and readers: no gaps, no torn snapshots")
 struct ConcurrencyTests {
+    /// Each upload on a connection of its own, so the service really runs them at once (the suite's client has
+    /// one connection: uploads sent through it were answered one after another, and under a loaded full run the
+    /// last of them waited past the client's 20 s timeout).
+    static func upload(port: Int, index: Int) async throws -> HTTPResponse.Status? {
+        let body = PackUploads.multipart(manifest: PackUploads.manifest(id: "load-\(index)", count: 3), files: PackUploads.standardFiles(count: 3, offset: index * 7))
+        let head = "POST /v1/admin/packs HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(TestService.adminToken)\r\nContent-Type: \(body.contentType)\r\nContent-Length: \(body.finished.count)\r\nConnection: close\r\n\r\n"
+        let answer = try await RawHTTP.exchange(port: port, Array(head.utf8) + body.finished)
+        return Int(answer.dropFirst(9).prefix(3)).map { HTTPResponse.Status(code: $0) }
+    }
+
     @Test func twentyConcurrentUploadsWhileClientsRead() async throws {
         let database = try await TestService.freshDatabase()
-        try await TestService.run(database: database) { client, components in
+        try await TestService.runLive(database: database, idleTimeout: nil) { port, client, components in
             let start = try #require(components.snapshots.current?.version)
             let seen = Collected()
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status?.self) { group in
                 for index in 0..<20 {
-                    group.addTask { try await PackUploads.create(client, id: "load-\(index)", count: 3, offset: index * 7).status }
+                    group.addTask { try await Self.upload(port: port, index: index) ?? .internalServerError }
                 }
                 // Readers keep fetching the catalog while the uploads run.
                 for _ in 0..<3 {
