@@ -13,12 +13,10 @@ public struct CatalogServiceComponents: Sendable {
     public let usage: UsageRecorder
     public let snapshots: CatalogSnapshotStore
     public let configuration: ServiceConfiguration
-    /// Requests answered on the fast lanes rather than by the router (both lanes count here).
-    public let fastLaneAnswers: FastLaneCounter
-    /// Of those, the ones the byte lane answered (before the HTTP/1 decoder).
-    public let byteLaneAnswers: FastLaneCounter
-    /// Of those, the ones the raw routes answered (`RawRoutes`: no header fields or request built).
-    public let rawAnswers: FastLaneCounter
+    /// Requests the byte lane answered rather than the router (tests check which path answered).
+    public let laneAnswers: AnswerCounter
+    /// One line per request, router and lane alike, written in batches.
+    public let accessLog: AccessLog
     /// Set when graceful shutdown begins (`DrainSignal`); readiness is 503 from then on.
     public let drain = DrainState()
 }
@@ -42,26 +40,23 @@ public func buildApplication(
     )
     let components = CatalogServiceComponents(
         database: database, packs: packs, media: PostgresMediaRepository(database: database), usage: usage, snapshots: snapshots,
-        configuration: configuration, fastLaneAnswers: FastLaneCounter(), byteLaneAnswers: FastLaneCounter(),
-        rawAnswers: FastLaneCounter()
+        configuration: configuration, laneAnswers: AnswerCounter(), accessLog: AccessLog(logger: logger)
     )
-    let (router, fastRoutes, rawRoutes) = buildRouter(components: components)
+    let (router, rawRoutes) = buildRouter(components: components)
     let serverName = "catalog-service"
-    let lane = FastLane(
-        routes: fastRoutes, rawRoutes: rawRoutes, serverName: serverName, logger: logger, answered: components.fastLaneAnswers,
-        rawAnswers: components.rawAnswers
-    )
+    let lane = RawRoutes(routes: rawRoutes, serverName: serverName, logger: logger, accessLog: components.accessLog, answered: components.laneAnswers)
     let idleTimeout = TimeAmount.milliseconds(Int64(configuration.httpIdleTimeout.milliseconds))
     var app = Application(
         router: router,
         server: .http1(configuration: .init(
             additionalChannelHandlers: [
-                ExpectContinueHandler(), FastLaneInstaller(lane: lane, byteLaneAnswers: components.byteLaneAnswers, idleTimeout: idleTimeout),
+                ExpectContinueHandler(), LaneInstaller(routes: lane, idleTimeout: idleTimeout),
             ],
             idleTimeout: idleTimeout
         )),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
-        services: [database, snapshotService, usageService],
+        // The access log first: graceful shutdown stops services in reverse order, so it writes the last lines.
+        services: [components.accessLog, database, snapshotService, usageService],
         logger: logger
     )
     if runMigrations {
@@ -73,14 +68,14 @@ public func buildApplication(
     return (app, components)
 }
 
-/// The router: middleware first, then one area per audience; and the routes the fast lane may answer before it,
-/// the hottest of them also as raw routes.
-func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestContext>, [FastRoute], [RawRoute]) {
+/// The router: middleware first, then one area per audience; and the hot routes the byte lane answers before it,
+/// each declared beside its router handler in its controller.
+func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestContext>, [RawRoute]) {
     let configuration = components.configuration
     // HEAD wherever GET is (RFC 9110 §9.3.2): the GET handler's answer without its body, unless a route declares HEAD.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: RequestLoggingMiddleware())
+    router.add(middleware: RequestLoggingMiddleware(accessLog: components.accessLog))
     router.add(middleware: ProblemMiddleware())
     let routeMethods = RouteMethods()
     router.add(middleware: MethodMiddleware(routes: routeMethods))
@@ -116,7 +111,6 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
         gatewayToken: Array(configuration.gatewayToken.utf8), publicBaseURL: configuration.publicBaseURL
     ).addRoutes(to: router)
     routeMethods.load(from: router)
-    let fastRoutes = catalog.fastRoutes() + gifConfig.fastRoutes() + resolve.fastRoutes(authenticator: gatewayAuthenticator) + webhooks.fastRoutes()
-    let rawRoutes = [catalog.rawRoute(), gifConfig.rawRoute(), resolve.rawRoute(authenticator: gatewayAuthenticator), webhooks.rawRoute()]
-    return (router, fastRoutes, rawRoutes)
+    let rawRoutes = catalog.rawRoutes() + [gifConfig.rawRoute(), resolve.rawRoute(authenticator: gatewayAuthenticator), webhooks.rawRoute()]
+    return (router, rawRoutes)
 }

@@ -32,21 +32,19 @@ struct OpenAPIRouteTests {
         try routes().router
     }
 
-    /// The router's operations and the fast lane's (its raw routes included), as `METHOD /path`.
+    /// The router's operations and the byte lane's, as `METHOD /path`.
     static func routes() throws -> (router: Set<String>, lane: Set<String>) {
         let database = CatalogDatabase(url: try DatabaseURL("postgres://nobody@127.0.0.1:1/none"), logger: TestService.logger)
         let configuration = TestService.configuration(database: database.url)
         let components = CatalogServiceComponents(
             database: database, packs: PostgresPackRepository(database: database), media: PostgresMediaRepository(database: database),
             usage: UsageRecorder(repository: PostgresUsageRepository(database: database)), snapshots: CatalogSnapshotStore(),
-            configuration: configuration, fastLaneAnswers: FastLaneCounter(), byteLaneAnswers: FastLaneCounter(),
-            rawAnswers: FastLaneCounter()
+            configuration: configuration, laneAnswers: AnswerCounter(), accessLog: AccessLog(logger: TestService.logger)
         )
-        let (router, lane, raw) = buildRouter(components: components)
+        let (router, lane) = buildRouter(components: components)
         return (
             Set(router.routes.map { "\($0.method.rawValue) \(Self.openAPIPath($0.path.description))" }),
             Set(lane.flatMap { route in route.methods.map { "\($0.rawValue) \(route.pattern)" } })
-                .union(raw.flatMap { route in route.methods.map { "\($0.rawValue) \(route.pattern)" } })
         )
     }
 

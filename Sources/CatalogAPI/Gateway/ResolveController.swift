@@ -98,25 +98,16 @@ struct ResolveController {
         return Self.answer(results.map(Self.itemJSON), snapshot: snapshot).response
     }
 
-    /// The fast lane's resolve: stickers and GIFs from the snapshot. It declines (nil) bodies the router would
-    /// refuse, a missing or foreign token, and batches naming media, which need PostgreSQL.
-    func fastRoutes(authenticator: BearerAuthenticator) -> [FastRoute] {
-        [
-            FastRoute("/v1/resolve", methods: [.post], maximumBodyBytes: Self.maximumBodyBytes) { request in
-                guard authenticator.admits(request.head.headerFields), JSONRequest.isJSON(request.head.headerFields),
-                      let batch = try? Self.batch(request.body.readableBytesView), let snapshot = resolver.snapshots.current,
-                      let items = itemsFromMemory(batch, snapshot: snapshot)
-                else { return nil }
-                return Self.answer(items, snapshot: snapshot)
-            },
-        ]
-    }
-
-    /// The same as a raw route: the answer's fields rendered once per version.
+    /// Resolve on the byte lane: stickers and GIFs from the snapshot, the answer's fields rendered once per
+    /// version. It declines (nil) a missing or foreign token, a body that is not JSON or that the router refuses, and
+    /// batches naming media, which need PostgreSQL.
     func rawRoute(authenticator: BearerAuthenticator) -> RawRoute {
-        RawRoute("/v1/resolve", methods: [.post], maximumBodyBytes: Self.maximumBodyBytes) { request, _ in
-            guard let authorization = request.fields.authorization, authenticator.admits(fieldLine: request.slice(authorization)),
-                  let contentType = request.fields.contentType, JSONRequest.isJSON(fieldLine: request.slice(contentType)),
+        let admits: @Sendable (RawRequest) -> Bool = { request in
+            guard let authorization = request.fields.authorization else { return false }
+            return authenticator.admits(fieldLine: request.slice(authorization))
+        }
+        return RawRoute("/v1/resolve", methods: [.post], maximumBodyBytes: Self.maximumBodyBytes, admits: admits) { request, _ in
+            guard admits(request), let contentType = request.fields.contentType, JSONRequest.isJSON(fieldLine: request.slice(contentType)),
                   let batch = try? Self.batch(request.slice(request.body)), let snapshot = resolver.snapshots.current,
                   let items = itemsFromMemory(batch, snapshot: snapshot)
             else { return nil }

@@ -54,6 +54,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 /// request with the route *pattern* — never the raw path, which for webhooks holds a secret.
 struct RequestLoggingMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    let accessLog: AccessLog
 
     func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -61,15 +62,13 @@ struct RequestLoggingMiddleware: RouterMiddleware {
         let id = incoming.flatMap { Self.isSane($0) ? $0 : nil } ?? Self.generateID()
         context.requestID = id
         context.logger[metadataKey: "request.id"] = .string(id)
-        let start = ContinuousClock.now
+        let start = DispatchTime.now().uptimeNanoseconds
         var response = try await next(request, context)
         response.headers[.xRequestID] = id
-        context.logger.info("request", metadata: [
-            "http.method": .string(request.method.rawValue),
-            "http.route": .string(context.endpointPath ?? "unmatched"),
-            "http.status": .stringConvertible(response.status.code),
-            "duration.ms": .string(String(format: "%.2f", (ContinuousClock.now - start).milliseconds)),
-        ])
+        accessLog.record(
+            method: request.method, route: context.endpointPath ?? "unmatched", status: response.status.code,
+            nanoseconds: DispatchTime.now().uptimeNanoseconds - start
+        ) { $0.append(contentsOf: id.utf8) }
         return response
     }
 
@@ -103,6 +102,13 @@ struct RequestLoggingMiddleware: RouterMiddleware {
         var buffer = ByteBuffer()
         writeID(sequence, into: &buffer)
         return String(buffer: buffer)
+    }
+
+    /// The id with sequence number `sequence`, as text appended to `text`.
+    static func writeID(_ sequence: UInt64, into text: inout [UInt8]) {
+        var buffer = ByteBuffer()
+        writeID(sequence, into: &buffer)
+        text.append(contentsOf: buffer.readableBytesView)
     }
 
     /// The id with sequence number `sequence`.

@@ -37,23 +37,17 @@ struct CatalogController {
         return snapshot
     }
 
-    /// The same two reads on the fast lane; it declines (nil) before the first snapshot and for unknown packs.
-    func fastRoutes() -> [FastRoute] {
+    /// The catalog's and a pack's reads on the byte lane, from heads prepared per version (an unknown pack is the
+    /// router's 404).
+    func rawRoutes() -> [RawRoute] {
         [
-            FastRoute("/v1/catalog", methods: [.get, .head]) { request in
-                snapshots.current.map { catalog($0, method: request.head.method, headers: request.head.headerFields) }
-            },
-            FastRoute("/v1/catalog/packs/{id}", methods: [.get, .head]) { request in
-                snapshots.current.flatMap { pack($0, id: String(request.captures[0]), method: request.head.method, headers: request.head.headerFields) }
-            },
+            RawRoute.representation("/v1/catalog", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot, _ in
+                (snapshot.catalog, (snapshot.lastModified, snapshot.changedAt))
+            }),
+            RawRoute.representation("/v1/catalog/packs/{id}", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot, id in
+                snapshot.packs[id].map { ($0, nil) }
+            }),
         ]
-    }
-
-    /// The whole catalog's reads from heads prepared per version.
-    func rawRoute() -> RawRoute {
-        RawRoute.representation("/v1/catalog", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot in
-            (snapshot.catalog, (snapshot.lastModified, snapshot.changedAt))
-        })
     }
 
     func catalog(_ request: Request) throws -> Response {

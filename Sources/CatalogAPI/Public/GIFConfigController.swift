@@ -30,18 +30,9 @@ struct GIFConfigController {
         responder.respond(method: method, headers: headers, representation: snapshot.gifDocument, lastModified: nil, catalogVersion: snapshot.version)
     }
 
-    /// The public document on the fast lane (declined before the first snapshot).
-    func fastRoutes() -> [FastRoute] {
-        [
-            FastRoute("/v1/gif-config", methods: [.get, .head]) { request in
-                snapshots.current.map { publicDocument($0, method: request.head.method, headers: request.head.headerFields) }
-            },
-        ]
-    }
-
-    /// The public document's reads from heads prepared per version.
+    /// The public document's reads on the byte lane, from heads prepared per version.
     func rawRoute() -> RawRoute {
-        RawRoute.representation("/v1/gif-config", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot in
+        RawRoute.representation("/v1/gif-config", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot, _ in
             (snapshot.gifDocument, nil)
         })
     }

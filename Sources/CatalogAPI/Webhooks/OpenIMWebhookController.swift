@@ -81,21 +81,13 @@ struct OpenIMWebhookController {
         return reply(answer(commandName: commandName, body: body, logger: { context.logger })).response
     }
 
-    /// The same on the fast lane, which declines (nil) a wrong secret so that the router refuses and logs it.
-    func fastRoutes() -> [FastRoute] {
-        [
-            FastRoute(Self.route, methods: [.post], maximumBodyBytes: CallbackRequest.maximumBodyBytes) { request in
-                guard secretMatches(request.captures[0]) else { return nil }
-                return reply(answer(commandName: String(request.captures[1]), body: .success(request.body.readableBytesView), logger: { request.logger }))
-            },
-        ]
-    }
-
-    /// The same as a raw route: the reply's fields are always the same.
+    /// The webhooks on the byte lane (the reply's fields are always the same); a wrong secret is left to the
+    /// router, which refuses and logs it.
     func rawRoute() -> RawRoute {
         let head = ResponseWriter.statusAndFields(reply(.allow))
-        return RawRoute(Self.route, methods: [.post], maximumBodyBytes: CallbackRequest.maximumBodyBytes) { request, logger in
-            guard secretMatches(request.slice(request.captures[0])) else { return nil }
+        let admits: @Sendable (RawRequest) -> Bool = { request in secretMatches(request.slice(request.captures[0])) }
+        return RawRoute(Self.route, methods: [.post], maximumBodyBytes: CallbackRequest.maximumBodyBytes, admits: admits) { request, logger in
+            guard admits(request) else { return nil }
             let answer = answer(commandName: request.string(request.captures[1]), body: .success(request.slice(request.body)), logger: logger)
             return RawAnswer(status: .ok, head: head, body: .bytes(answer.jsonBytes))
         }

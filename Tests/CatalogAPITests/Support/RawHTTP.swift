@@ -12,7 +12,8 @@ import Foundation
 final class RawHTTP: @unchecked Sendable {
     let descriptor: Int32
 
-    init(port: Int) throws {
+    /// `receiveTimeout`: seconds a receive may wait for the next bytes before it fails.
+    init(port: Int, receiveTimeout: Int = 10) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -22,7 +23,7 @@ final class RawHTTP: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { close(descriptor); throw Failure(reason: "connect failed: \(errno)") }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
@@ -56,8 +57,8 @@ final class RawHTTP: @unchecked Sendable {
     }
 
     /// One whole request on a fresh connection (`Connection: close`); the response text.
-    static func exchange(port: Int, _ request: [UInt8]) async throws -> String {
-        let raw = try RawHTTP(port: port)
+    static func exchange(port: Int, _ request: [UInt8], receiveTimeout: Int = 10) async throws -> String {
+        let raw = try RawHTTP(port: port, receiveTimeout: receiveTimeout)
         try await raw.send(request)
         return await raw.readUntilClosed().text
     }

@@ -39,6 +39,8 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
         case closed
     }
     private var afterParseError = AfterParseError.none
+    /// What the refusal says when it is not a parse error (`RequestRefusal`).
+    private var refusal: Problem?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -75,10 +77,11 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError, case .none = afterParseError else {
+        guard error is HTTPParserError || error is RequestRefusal, case .none = afterParseError else {
             context.fireErrorCaught(error)
             return
         }
+        refusal = (error as? RequestRefusal)?.problem
         afterParseError = unanswered == 0 || newestRequestComplete ? .refuse : .failNewest(error)
         settle(context: context)
     }
@@ -106,7 +109,7 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func refuse(context: ChannelHandlerContext) {
         afterParseError = .closed
-        let body = Problem.badRequest("The HTTP request is malformed (for example a control character in a header or broken chunk framing).").jsonBytes
+        let body = (refusal ?? Problem.badRequest("The HTTP request is malformed (for example a control character in a header or broken chunk framing).")).jsonBytes
         var head = HTTPResponse(status: .badRequest)
         head.headerFields[.contentType] = "application/problem+json"
         head.headerFields[.contentLength] = String(body.count)

@@ -51,8 +51,8 @@ struct RawResponse: Equatable {
     }
 }
 
-@Suite("Fast lane: the hot routes answered on the event loop, byte for byte as the router answers them")
-struct FastLaneTests {
+@Suite("Byte lane: the hot routes answered from the bytes, as the router answers them")
+struct ByteLaneTests {
     static let closing = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
     static func request(_ method: String, _ path: String, headers: [String] = [], body: String? = nil) -> String {
@@ -60,6 +60,17 @@ struct FastLaneTests {
         for header in headers { text += header + "\r\n" }
         if let body { text += "Content-Length: \(body.utf8.count)\r\n\r\n" + body } else { text += "\r\n" }
         return text
+    }
+
+    /// The same request as the router receives it: its body (none for a GET) framed with chunked coding, which the
+    /// byte lane leaves to the decoder and which means the same to every route.
+    static func routerVariant(_ request: String) -> String {
+        let split = request.range(of: "\r\n\r\n")!
+        let head = request[..<split.lowerBound].split(separator: "\r\n", omittingEmptySubsequences: false)
+            .filter { !$0.lowercased().hasPrefix("content-length:") }.joined(separator: "\r\n")
+        let body = request[split.upperBound...]
+        let chunks = body.isEmpty ? "0\r\n\r\n" : String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n0\r\n\r\n"
+        return head + "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks
     }
 
     /// Sends `requests` pipelined on one connection, closed by a health check; the answers before it.
@@ -93,18 +104,10 @@ struct FastLaneTests {
                          body: WebhookTests.callback("callbackBeforeSendSingleMsgCommand", contentType: 110, content: #"{"data":"{\"type\":\"sticker\",\"v\":1}"}"#, group: false)), false),
             ]
             for (laneRequest, isHead) in cases {
-                // The same request with a Connection header, which the lane always leaves to the router.
-                let routerRequest = laneRequest.replacingOccurrences(of: "Host: 127.0.0.1\r\n", with: "Host: 127.0.0.1\r\nConnection: keep-alive\r\n")
-                let before = components.fastLaneAnswers.value
-                let beforeBytes = components.byteLaneAnswers.value
-                let beforeRaw = components.rawAnswers.value
-                let answers = try await Self.exchange(port: port, [laneRequest, routerRequest], bodyless: [isHead, isHead])
+                let before = components.laneAnswers.value
+                let answers = try await Self.exchange(port: port, [laneRequest, Self.routerVariant(laneRequest)], bodyless: [isHead, isHead])
                 let line = laneRequest.prefix { $0 != "\r" }
-                #expect(components.fastLaneAnswers.value == before + 1, "\(line) was not answered on the lane")
-                #expect(components.byteLaneAnswers.value == beforeBytes + 1, "\(line) was not answered from the bytes")
-                // All but the pack read are raw routes (unless every request is logged, which only the general path does).
-                let raw = TestService.logger.logLevel > .info && !line.contains("/packs/")
-                #expect(components.rawAnswers.value == beforeRaw + (raw ? 1 : 0), "\(line): raw or not")
+                #expect(components.laneAnswers.value == before + 1, "\(line): not answered on the lane, or its router variant was")
                 #expect(answers[0] == answers[1], "\(line): lane \(answers[0].comparableHeaders) vs router \(answers[1].comparableHeaders)")
                 #expect([200, 304].contains(answers[0].status), "\(line): \(answers[0].status)")
                 #expect(answers[0].header("x-request-id") != nil && answers[0].header("date") != nil && answers[0].header("server") == "catalog-service")
@@ -116,7 +119,7 @@ struct FastLaneTests {
         try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let gateway = ["Authorization: Bearer \(TestService.gatewayToken)", "Content-Type: application/json"]
-            let before = components.fastLaneAnswers.value
+            let before = components.laneAnswers.value
             let media = UUID().uuidString
             let answers = try await Self.exchange(port: port, [
                 // Media needs PostgreSQL.
@@ -132,7 +135,7 @@ struct FastLaneTests {
                 Self.request("GET", "/v1/catalog/packs/p%6B"),
                 Self.request("GET", "/v1/catalog", body: "x"),
             ])
-            #expect(components.fastLaneAnswers.value == before, "the lane answered a request it should have declined")
+            #expect(components.laneAnswers.value == before, "the lane answered a request it should have declined")
             #expect(answers.map(\.status) == [200, 401, 403, 415, 422, 404, 404, 404, 200], "\(answers.map(\.status))")
             let items = try JSONParser.parse(answers[0].body)["items"]
             guard case .array(let results)? = items, results.count == 2 else { Issue.record("\(items as Any)"); return }
@@ -154,7 +157,7 @@ struct FastLaneTests {
             ]
             for request in requests {
                 let whole = try await Self.exchange(port: port, [request])
-                let before = components.byteLaneAnswers.value
+                let before = components.laneAnswers.value
                 let raw = try RawHTTP(port: port)
                 let bytes = Array(request.utf8)
                 for start in stride(from: 0, to: bytes.count, by: 3) {
@@ -166,21 +169,20 @@ struct FastLaneTests {
                 let split = try #require(RawResponse.parse(answer))
                 #expect(split.count == 2)
                 #expect(split.first == whole.first, "\(request.prefix { $0 != "\r" })")
-                #expect(components.byteLaneAnswers.value == before + 1)
+                #expect(components.laneAnswers.value == before + 1)
             }
         }
     }
 
-    /// After the first request the byte lane leaves to the decoder, the connection stays with the decoder: later
-    /// requests are answered behind it (by the router while it owns a request, then by the lane there), in order.
+    /// After the first request the byte lane leaves to the decoder, the connection stays with the decoder and the
+    /// router: later requests are answered behind it, in order.
     @Test func afterAHandOverTheDecoderKeepsTheConnection() async throws {
         try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let catalog = Array(try await client.execute(uri: "/v1/catalog", method: .get).body.readableBytesView)
-            let lanes = components.fastLaneAnswers.value
-            let bytes = components.byteLaneAnswers.value
+            let lane = components.laneAnswers.value
             let raw = try RawHTTP(port: port)
-            try await raw.send(Self.request("GET", "/v1/catalog") + Self.request("GET", "/v1/catalog", headers: ["Connection: keep-alive"]))
+            try await raw.send(Self.request("GET", "/v1/catalog") + Self.routerVariant(Self.request("GET", "/v1/catalog")))
             // Both answers may arrive in one read: wait for two.
             let (head, ended) = try await RawHTTP.offThread { raw.readBlocking(until: { (RawResponse.parse($0)?.count ?? 0) >= 2 }) }
             #expect(ended == .enough)
@@ -193,9 +195,8 @@ struct FastLaneTests {
             #expect(answers.map(\.status) == [200, 200, 200])
             #expect(answers.first?.body == catalog)
             #expect(try JSONParser.parse(answers[1].body)["provider"] != nil)
-            // One from the bytes, the router's, then two by the lane behind the decoder (and the router's health check).
-            #expect(components.byteLaneAnswers.value == bytes + 1)
-            #expect(components.fastLaneAnswers.value == lanes + 3)
+            // Only the first from the bytes; the router answered the rest.
+            #expect(components.laneAnswers.value == lane + 1)
         }
     }
 
@@ -214,44 +215,33 @@ struct FastLaneTests {
             let count = Int(next() % 40)
             let bytes = (0..<count).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }
             let expected = bytes.count < 4 ? nil : (0...(bytes.count - 4)).first { bytes[$0..<($0 + 4)].elementsEqual([0x0D, 0x0A, 0x0D, 0x0A]) }.map { $0 + 4 }
-            let found = bytes.withUnsafeBytes { RawRequestParser.headLength($0) }
+            let found = bytes.withUnsafeBytes { RequestHeadScanner.headLength($0) }
             #expect(found == expected, "\(bytes)")
         }
     }
 
-    /// What the parser reads and what it leaves alone.
-    @Test func theParserReadsOnlyWhatIsUnambiguous() throws {
-        func parse(_ text: String) -> RawRequestParser.Outcome { Array(text.utf8).withUnsafeBytes { RawRequestParser.parse($0) } }
-        guard case .head(let head) = parse("GET /v1/catalog?x=1 HTTP/1.1\r\nhost: a.example\r\nIf-None-Match:  \"t\" \t\r\nX-Empty:\r\n\r\nrest") else {
-            Issue.record("a plain GET was not read")
-            return
+    /// What the head scanner reads and what it leaves alone.
+    @Test func theScannerReadsOnlyWhatIsUnambiguous() throws {
+        func line(_ text: String) -> RequestHeadScanner.RequestLine? { Array(text.utf8).withUnsafeBytes { RequestHeadScanner.requestLine($0) } }
+        let get = try #require(line("GET /v1/catalog?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"))
+        #expect(get.method == .get && get.target == 4..<19 && !get.isHTTP10 && get.fieldsStart == 30)
+        #expect(line("HEAD / HTTP/1.0\r\n\r\n")?.isHTTP10 == true)
+        #expect(line("POST /v1/resolve HTTP/1.1\r\n\r\n")?.method == .post)
+        for refused in ["PUT /v1/catalog HTTP/1.1\r\n", "GET v1/catalog HTTP/1.1\r\n", "get /v1/catalog HTTP/1.1\r\n", "GET /v1/catalog HTTP/2.0\r\n",
+                        "GET /v1/catalog HTTP/1.1\n", "GET /v1/caf\u{E9} HTTP/1.1\r\n", "GET /" + String(repeating: "a", count: 2048) + " HTTP/1.1\r\n"] {
+            #expect(line(refused) == nil, "\(refused.prefix(40))")
         }
-        #expect(head.length == 82)  // 30 + 17 + 23 + 10 + 2, counted by hand
-        #expect(head.contentLength == 0)
-        #expect(head.request.method == .get && head.request.path == "/v1/catalog?x=1" && head.request.authority == "a.example")
-        #expect(head.request.headerFields[.ifNoneMatch] == "\"t\"")
-        #expect(head.request.headerFields.count == 2)
-        guard case .head(let post) = parse("POST /v1/resolve HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n") else {
-            Issue.record("a POST was not read")
-            return
+        func hopeless(_ text: String) -> Bool { Array(text.utf8).withUnsafeBytes { RequestHeadScanner.cannotBecomeAHead($0) } }
+        #expect(!hopeless("G") && !hopeless("GET /v1/cat") && !hopeless("HEAD / HTTP/1.1\r\nHost: a\r\n") && !hopeless("POST"))
+        #expect(hopeless("PUT /") && hopeless("get /") && hopeless("GET / HTTP/1.1\nHost: a") && hopeless("GET / HTTP/1.1\r\nHost: a\n"))
+        func options(_ text: String) -> (close: Bool, keepAlive: Bool)? {
+            Array(text.utf8).withUnsafeBufferPointer { RequestHeadScanner.connectionOptions($0) }
         }
-        #expect(post.contentLength == 12)
-        if case .incomplete = parse("GET /v1/catalog HTTP/1.1\r\nHost: a\r\n") {} else { Issue.record("a partial head was not incomplete") }
-        let declined = [
-            "GET /v1/catalog HTTP/1.0\r\nHost: a\r\n\r\n", "PUT /v1/catalog HTTP/1.1\r\nHost: a\r\n\r\n",
-            "GET v1/catalog HTTP/1.1\r\nHost: a\r\n\r\n", "GET /v1/catalog HTTP/1.1\r\n\r\n",
-            "GET /v1/catalog HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "GET /v1/catalog HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
-            "POST /v1/resolve HTTP/1.1\r\nHost: a\r\n\r\n", "POST /v1/resolve HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
-            "POST /v1/resolve HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n", "POST /v1/resolve HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
-            "GET /v1/catalog HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", "GET /v1/catalog HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n",
-            "GET /v1/catalog HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", "GET /v1/catalog HTTP/1.1\r\nHost: a\r\nX: a\nb\r\n\r\n",
-            "GET /v1/catalog HTTP/1.1\r\nHost: a\r\nX: caf\u{E9}\r\n\r\n", "GET /v1/catalog HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n",
-            "GET /v1/caf\u{E9} HTTP/1.1\r\nHost: a\r\n\r\n", "GET /v1/catalog HTTP/1.1\r\nHost: a\r\n" + String(repeating: "X: y\r\n", count: 65) + "\r\n",
-            "GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\n",
-        ]
-        for text in declined {
-            if case .decline = parse(text) {} else { Issue.record("not declined: \(text.prefix(80))") }
-        }
+        #expect(options("close").map { $0.close && !$0.keepAlive } == true)
+        #expect(options("Keep-Alive").map { !$0.close && $0.keepAlive } == true)
+        #expect(options(" , CLOSE ,\tkeep-alive,").map { $0.close && $0.keepAlive } == true)
+        #expect(options("").map { !$0.close && !$0.keepAlive } == true)
+        #expect(options("Upgrade") == nil && options("keep-alive, TE") == nil && options("closed") == nil)
     }
 
     /// What the byte lane does not read — unusual framing, versions, methods or header bytes — reaches the decoder
@@ -266,18 +256,18 @@ struct FastLaneTests {
                 + String(resolveBody.utf8.count, radix: 16) + "\r\n" + resolveBody + "\r\n0\r\n\r\n"
             let cases: [(request: String, status: Int?)] = [
                 (chunked, 200),
-                ("GET /v1/catalog HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", 200),
-                ("GET /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: example.com\r\n\r\n", nil),
+                ("GET /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: example.com\r\n\r\n", 400),
                 ("GET /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Folded: a\r\n b\r\n\r\n", nil),
                 ("GET /v1/catalog HTTP/1.1\nHost: 127.0.0.1\n\n", nil),
                 ("get /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", nil),
                 ("GET /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Name: caf\u{E9}\r\n\r\n", nil),
                 ("GET /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Name: x\r\n\r\n", 400),
-                ("GET /v1/catalog HTTP/1.1\r\n\r\n", nil),
+                ("GET /v1/catalog HTTP/1.1\r\n\r\n", 400),
+                ("GET /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n", 200),
                 ("OPTIONS /v1/catalog HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://a.example\r\n\r\n", nil),
             ]
             for (request, status) in cases {
-                let before = components.byteLaneAnswers.value
+                let before = components.laneAnswers.value
                 let raw = try RawHTTP(port: port)
                 // The health check closes connections the request leaves open.
                 try await raw.send(request + Self.closing)
@@ -286,7 +276,7 @@ struct FastLaneTests {
                 let responses = RawResponse.parse(answer)
                 #expect(responses?.isEmpty == false, "\(line): no answer")
                 if let status { #expect(responses?.first?.status == status, "\(line): \(responses?.first?.status as Any)") }
-                #expect(components.byteLaneAnswers.value == before, "\(line) was answered from the bytes")
+                #expect(components.laneAnswers.value == before, "\(line) was answered from the bytes")
             }
         }
     }
@@ -318,32 +308,34 @@ struct FastLaneTests {
         try await Self.busy(throughTheLane: false)
     }
 
-    /// A request every 250 ms for 7 s with a 3 s idle timeout (gaps stay well under it even on a loaded machine).
-    /// That an idle connection is closed is `HTTPAbuseTests.slowClientsAreCutOffByTheIdleTimeout`; checking it here
-    /// too, after the busy phase, failed now and then for lane and router connections alike, only while the whole
-    /// suite ran in parallel (left for later: see the issue note).
+    /// A request every 250 ms for 7 s with a 3 s idle timeout. The client runs on a thread of its own, sleeping
+    /// there: awaiting its sleeps and reads from a task let the gaps grow past the idle timeout whenever a full
+    /// parallel run kept Swift's two pool threads busy (20 concurrent uploads), and the service rightly closed the
+    /// connection as idle. That an idle connection is closed is `HTTPAbuseTests.slowClientsAreCutOffByTheIdleTimeout`.
     static func busy(throughTheLane: Bool) async throws {
         try await TestService.runLive(idleTimeout: .seconds(3)) { port, _, components in
             let raw = try RawHTTP(port: port)
-            let before = components.fastLaneAnswers.value
-            let beforeBytes = components.byteLaneAnswers.value
-            let started = ContinuousClock.now
+            let before = components.laneAnswers.value
             let rounds = 28
-            for round in 0..<rounds {
-                try await raw.send(Self.request("GET", "/v1/catalog", headers: throughTheLane ? [] : ["Connection: keep-alive"]))
-                let sent = ContinuousClock.now
-                let answer: RawResponse
-                do {
-                    answer = try await RawHTTP.offThread { try raw.readOneResponse() }
-                } catch {
-                    Issue.record("round \(round): \(error), \(ContinuousClock.now - sent) after sending, \(ContinuousClock.now - started) in")
-                    return
+            let plain = Self.request("GET", "/v1/catalog", headers: ["Connection: keep-alive"])
+            let request = Array((throughTheLane ? plain : Self.routerVariant(plain)).utf8)
+            let failure = try await RawHTTP.offThread { () -> String? in
+                let started = ContinuousClock.now
+                for round in 0..<rounds {
+                    let sent = ContinuousClock.now
+                    do {
+                        try raw.sendBlocking(request)
+                        let answer = try raw.readOneResponse()
+                        guard answer.status == 200 else { return "round \(round): status \(answer.status)" }
+                    } catch {
+                        return "round \(round): \(error), \(ContinuousClock.now - sent) after sending, \(ContinuousClock.now - started) in"
+                    }
+                    Thread.sleep(forTimeInterval: 0.25)
                 }
-                #expect(answer.status == 200)
-                try await Task.sleep(for: .milliseconds(250))
+                return nil
             }
-            #expect(components.fastLaneAnswers.value == before + (throughTheLane ? rounds : 0))
-            #expect(components.byteLaneAnswers.value == beforeBytes + (throughTheLane ? rounds : 0))
+            if let failure { Issue.record("\(failure)") }
+            #expect(components.laneAnswers.value == before + (throughTheLane ? rounds : 0))
         }
     }
 }

@@ -19,14 +19,14 @@ struct RawRequest {
     func string(_ range: Range<Int>) -> String { String(decoding: slice(range), as: UTF8.self) }
 }
 
-/// The fields raw routes read, each present at most once (a request repeating one is left to the general path).
+/// The fields raw routes read, each present at most once (a request repeating one is left to the router).
 struct RawFields {
     var ifNoneMatch: Range<Int>?
     var acceptEncoding: Range<Int>?
     var requestID: Range<Int>?
     var contentType: Range<Int>?
     var authorization: Range<Int>?
-    /// `If-Modified-Since` is present (prepared representations leave it to the general path without
+    /// `If-Modified-Since` is present (prepared representations leave it to the router without
     /// `If-None-Match`).
     var modifiedSince = false
 }
@@ -41,38 +41,43 @@ struct RawAnswer {
     }
 
     var status: HTTPResponse.Status
-    /// The status line and fields, without the empty line; the lane adds `X-Request-Id`, `Date`, `Server` and,
-    /// with a body, `Content-Length`, in the order `FastLane.answer` appends them.
+    /// The status line and fields, without the empty line; the lane adds `X-Request-Id`, `Date`, `Server`,
+    /// `Connection` when it has to, and with a body `Content-Length`.
     var head: ByteBuffer
     var body: Body
 }
 
-/// A hot route the byte lane answers straight from a request's bytes, writing its answer as bytes: the catalog's
-/// conditional reads from heads prepared per version, resolve and the before-send webhooks with their answer's
-/// fields rendered once. Every raw route also exists as a `FastRoute` and on the router; its answers are theirs byte
-/// for byte (tested), and whatever it declines (nil) goes on to them.
+/// A hot route as the byte lane answers it, straight from a request's bytes, writing its answer as bytes: the
+/// catalog's and a pack's conditional reads and the GIF configuration from heads prepared per version, resolve and
+/// the webhooks with their answer's fields rendered once. Each is declared beside the route's router handler in its
+/// controller, calls the same code, and answers byte for byte what the router answers (tested); whatever it
+/// declines (nil) — errors, anything needing PostgreSQL — goes to the router.
 struct RawRoute: Sendable {
     let pattern: String
     let methods: [HTTPRequest.Method]
     let maximumBodyBytes: Int
+    /// Whether the route would take a request from its head alone (its credentials): asked before a `100 Continue`.
+    let admits: @Sendable (_ request: RawRequest) -> Bool
     /// `logger` gives the service's logger with the request's id (built only when called).
     let respond: @Sendable (_ request: RawRequest, _ logger: () -> Logger) -> RawAnswer?
     /// Literal segments as bytes; nil for a `{name}` placeholder.
-    fileprivate let segments: [[UInt8]?]
+    private let segments: [[UInt8]?]
 
     init(
         _ pattern: String, methods: [HTTPRequest.Method], maximumBodyBytes: Int = 0,
+        admits: @escaping @Sendable (_ request: RawRequest) -> Bool = { _ in true },
         respond: @escaping @Sendable (_ request: RawRequest, _ logger: () -> Logger) -> RawAnswer?
     ) {
         self.pattern = pattern
         self.methods = methods
         self.maximumBodyBytes = maximumBodyBytes
+        self.admits = admits
         self.respond = respond
         self.segments = pattern.split(separator: "/").map { $0.hasPrefix("{") ? nil : Array($0.utf8) }
     }
 
-    /// The placeholders' ranges when `path` (no query) matches, as `FastRoute.match` reads the same path.
-    fileprivate func match(_ bytes: UnsafeBufferPointer<UInt8>, path: Range<Int>) -> [Range<Int>]? {
+    /// The placeholders' ranges when `path` (no query, no percent-encoding) matches, as the router matches it.
+    func match(_ bytes: UnsafeBufferPointer<UInt8>, path: Range<Int>) -> [Range<Int>]? {
         var captures: [Range<Int>] = []
         var index = path.lowerBound
         for segment in segments {
@@ -90,18 +95,25 @@ struct RawRoute: Sendable {
         return index == path.upperBound ? captures : nil
     }
 
-    /// GET and HEAD of one snapshot representation, answered from heads the responder renders once per version.
+    /// GET and HEAD of a snapshot representation, answered from heads the responder renders once per version.
+    /// `source.representation` is given the pattern's first placeholder (empty without one) and gives nil when
+    /// there is no such representation (the router answers 404).
     static func representation(_ pattern: String, source: PreparedSource) -> RawRoute {
         // Prepared on first use per version (a few microseconds; races prepare twice, harmlessly).
-        let prepared = SnapshotMemo<Int, PreparedAnswers?>(capacity: 1)
+        let prepared = SnapshotMemo<String, PreparedAnswers>(capacity: 4096)
         return RawRoute(pattern, methods: [.get, .head]) { request, _ in
-            // If-Modified-Since alone needs a date parsed: the general path.
-            guard !(request.fields.modifiedSince && request.fields.ifNoneMatch == nil), let snapshot = source.snapshots.current,
-                  let answers = prepared.value(for: 0, in: snapshot, make: {
-                      let answers = PreparedAnswers(snapshot: snapshot, source: source)
-                      return (answers, answers != nil)
-                  })
-            else { return nil }
+            // If-Modified-Since alone needs a date parsed: the router.
+            guard !(request.fields.modifiedSince && request.fields.ifNoneMatch == nil), let snapshot = source.snapshots.current else { return nil }
+            let key = request.captures.first.map(request.string) ?? ""
+            var missing = false
+            let answers = prepared.value(for: key, in: snapshot) {
+                guard let answers = PreparedAnswers(snapshot: snapshot, key: key, source: source) else {
+                    missing = true
+                    return (PreparedAnswers.none, false)
+                }
+                return (answers, true)
+            }
+            guard !missing else { return nil }
             var coding = ConditionalRequest.CodingPreference()
             if let acceptEncoding = request.fields.acceptEncoding { coding.read(fieldLine: request.slice(acceptEncoding)) }
             let variant = coding.prefersGzip ? answers.gzip : answers.identity
@@ -115,37 +127,48 @@ struct RawRoute: Sendable {
     }
 }
 
-/// What a prepared representation serves: one representation of the current snapshot, through the responder.
+/// Where a prepared representation comes from: a representation of the current snapshot (by the pattern's
+/// placeholder, if any), answered through the responder.
 struct PreparedSource: Sendable {
+    typealias Representation = (PreparedRepresentation, lastModified: (header: String, date: Date)?)
     let snapshots: CatalogSnapshotStore
     let responder: RepresentationResponder
-    let representation: @Sendable (CatalogSnapshot) -> (PreparedRepresentation, lastModified: (header: String, date: Date)?)
+    let representation: @Sendable (_ snapshot: CatalogSnapshot, _ key: String) -> Representation?
 }
 
-/// The byte lane's raw routes. A request is read by the byte lane's own parser (`RawRequestParser`'s request line
-/// and field scanner, so nothing it would decline is taken) and taken only when it is plain: one `Host`; at most
-/// one each of `If-None-Match`, `Accept-Encoding`, `X-Request-Id`, `Content-Type`, `Authorization` and (POST only)
-/// `Content-Length`; a raw route for its method and path; its body within the route's limit and all there.
-/// Everything else is left to the byte lane's general path, which answers it or hands it to the decoder.
+/// The byte lane's route table: every route it answers, and how a request is read for them.
+///
+/// A request is taken when its head is one `RequestHeadScanner` reads (GET, HEAD or POST; HTTP/1.1, or HTTP/1.0
+/// with or without keep-alive) for a route of the table, its fields are plain — `Host` once (HTTP/1.1) or at most
+/// once (HTTP/1.0); at most once each `If-None-Match`, `Accept-Encoding`, `X-Request-Id`, `Content-Type`,
+/// `Authorization`, `Connection` (`keep-alive`, `close`, in any case, as a list) and `Expect: 100-continue`;
+/// `Content-Length` once on a POST and never on a GET or HEAD; no `Transfer-Encoding`, `Upgrade`, `TE` or `Trailer`
+/// — and its body fits the route's limit. Everything else — and whatever a route declines — goes to NIO's HTTP/1
+/// decoder and the router, which answers it exactly as if the lane did not exist.
 final class RawRoutes: Sendable {
     enum Outcome {
+        /// For the decoder and the router.
         case notMine
-        /// `consumed` request bytes answered by `head` and, for bodies too big to copy, `body` written after it.
-        case answered(consumed: Int, head: ByteBuffer, body: ByteBuffer?)
+        /// A request being read: wait for more bytes. `sendContinue`: answer `100 Continue` first (the head asked
+        /// for it, the route admits the request, and its body is not all there).
+        case incomplete(sendContinue: Bool)
+        /// `consumed` request bytes answered by `head` and, for bodies too big to copy, `body` written after it;
+        /// `close`: the connection ends after this answer.
+        case answered(consumed: Int, head: ByteBuffer, body: ByteBuffer?, close: Bool)
     }
 
     private let routes: [RawRoute]
     /// `Server: …` and its line end.
     private let serverLine: [UInt8]
     private let logger: Logger
-    private let answered: [FastLaneCounter]
+    private let accessLog: AccessLog
+    let answered: AnswerCounter
 
-    /// Nil without routes.
-    init?(routes: [RawRoute], serverName: String, logger: Logger, answered: [FastLaneCounter]) {
-        guard !routes.isEmpty else { return nil }
+    init(routes: [RawRoute], serverName: String, logger: Logger, accessLog: AccessLog, answered: AnswerCounter) {
         self.routes = routes
         self.serverLine = Array("Server: \(serverName)\r\n".utf8)
         self.logger = logger
+        self.accessLog = accessLog
         self.answered = answered
     }
 
@@ -181,7 +204,7 @@ final class RawRoutes: Sendable {
             let methodIndex = method == .get ? 0 : method == .head ? 1 : 2
             let key = (route * 3 + methodIndex) * 1000 + status.code
             let (counter, timer) = series[key] ?? {
-                let handles = FastLaneMetrics.shared.handles(route: pattern, method: method, status: status)
+                let handles = LaneMetrics.shared.handles(route: pattern, method: method, status: status)
                 series[key] = handles
                 return handles
             }()
@@ -190,12 +213,25 @@ final class RawRoutes: Sendable {
         }
     }
 
+    /// What the head's fields say beyond `RawFields`.
+    private struct HeadFacts {
+        var hosts = 0
+        var contentLength: Int?
+        var close = false
+        var keepAlive = false
+        var expectsContinue = false
+    }
+
+    /// The outcome for the bytes of a connection from the start of a request. `continueSent`: this request has had
+    /// its `100 Continue`.
     func answer(
-        _ raw: UnsafeRawBufferPointer, startNanoseconds: UInt64, allocator: ByteBufferAllocator, connection: inout ConnectionState
+        _ raw: UnsafeRawBufferPointer, continueSent: Bool, startNanoseconds: UInt64, allocator: ByteBufferAllocator,
+        connection: inout ConnectionState
     ) -> Outcome {
-        guard let length = RawRequestParser.headLength(raw), length <= RawRequestParser.maximumHeadBytes,
-              let line = RawRequestParser.requestLine(raw)
-        else { return .notMine }
+        guard let length = RequestHeadScanner.headLength(raw) else {
+            return raw.count > RequestHeadScanner.maximumHeadBytes || RequestHeadScanner.cannotBecomeAHead(raw) ? .notMine : .incomplete(sendContinue: false)
+        }
+        guard length <= RequestHeadScanner.maximumHeadBytes, let line = RequestHeadScanner.requestLine(raw) else { return .notMine }
         let bytes = raw.bindMemory(to: UInt8.self)
         let target = line.target
         let pathEnd = bytes[target].firstIndex(of: UInt8(ascii: "?")) ?? target.upperBound
@@ -211,10 +247,9 @@ final class RawRoutes: Sendable {
         guard let (routeIndex, captures) = found else { return .notMine }
         let route = routes[routeIndex]
 
-        var hosts = 0
+        var facts = HeadFacts()
         var fields = RawFields()
-        var contentLength: Int?
-        let plain = RawRequestParser.scanFields(raw, from: line.fieldsStart, headLength: length) { nameRange, value in
+        let plain = RequestHeadScanner.scanFields(raw, from: line.fieldsStart, headLength: length) { nameRange, value in
             let name = UnsafeBufferPointer(rebasing: bytes[nameRange])
             func once(_ slot: inout Range<Int>?) -> Bool {
                 guard slot == nil else { return false }
@@ -222,7 +257,7 @@ final class RawRoutes: Sendable {
                 return true
             }
             switch name.count {
-            case 4 where ASCII.equalsIgnoringCase(name, "host"): hosts += 1
+            case 4 where ASCII.equalsIgnoringCase(name, "host"): facts.hosts += 1
             case 13 where ASCII.equalsIgnoringCase(name, "if-none-match"): return once(&fields.ifNoneMatch)
             case 15 where ASCII.equalsIgnoringCase(name, "accept-encoding"): return once(&fields.acceptEncoding)
             case 12 where ASCII.equalsIgnoringCase(name, "x-request-id"): return once(&fields.requestID)
@@ -230,12 +265,17 @@ final class RawRoutes: Sendable {
             case 13 where ASCII.equalsIgnoringCase(name, "authorization"): return once(&fields.authorization)
             case 17 where ASCII.equalsIgnoringCase(name, "if-modified-since"): fields.modifiedSince = true
             case 14 where ASCII.equalsIgnoringCase(name, "content-length"):
-                guard contentLength == nil, let number = RawRequestParser.decimal(UnsafeBufferPointer(rebasing: bytes[value])) else { return false }
-                contentLength = number
-            // What the parser declines, or the lane leaves to the router.
+                guard facts.contentLength == nil, let number = RequestHeadScanner.decimal(UnsafeBufferPointer(rebasing: bytes[value])) else { return false }
+                facts.contentLength = number
+            case 10 where ASCII.equalsIgnoringCase(name, "connection"):
+                guard let options = RequestHeadScanner.connectionOptions(UnsafeBufferPointer(rebasing: bytes[value])) else { return false }
+                facts.close = facts.close || options.close
+                facts.keepAlive = facts.keepAlive || options.keepAlive
+            case 6 where ASCII.equalsIgnoringCase(name, "expect"):
+                guard !facts.expectsContinue, ASCII.equalsIgnoringCase(UnsafeBufferPointer(rebasing: bytes[value]), "100-continue") else { return false }
+                facts.expectsContinue = true
+            // Framing and protocol switches the lane leaves to the decoder.
             case 17 where ASCII.equalsIgnoringCase(name, "transfer-encoding"),
-                 10 where ASCII.equalsIgnoringCase(name, "connection"),
-                 6 where ASCII.equalsIgnoringCase(name, "expect"),
                  7 where ASCII.equalsIgnoringCase(name, "upgrade") || ASCII.equalsIgnoringCase(name, "trailer"),
                  2 where ASCII.equalsIgnoringCase(name, "te"):
                 return false
@@ -243,12 +283,18 @@ final class RawRoutes: Sendable {
             }
             return true
         }
-        let bodyLength = contentLength ?? 0
-        guard plain, hosts == 1, (line.method == .post) == (contentLength != nil), bodyLength <= route.maximumBodyBytes,
-              raw.count >= length + bodyLength
+        let bodyLength = facts.contentLength ?? 0
+        guard plain, line.isHTTP10 ? facts.hosts <= 1 : facts.hosts == 1, (line.method == .post) == (facts.contentLength != nil),
+              bodyLength <= route.maximumBodyBytes
         else { return .notMine }
 
-        let request = RawRequest(bytes: bytes, method: line.method, captures: captures, fields: fields, body: length..<(length + bodyLength))
+        let request = RawRequest(bytes: bytes, method: line.method, captures: captures, fields: fields, body: length..<min(raw.count, length + bodyLength))
+        guard raw.count >= length + bodyLength else {
+            // An interim answer only to HTTP/1.1 (RFC 9110 §10.1.1), once, and only if the route would take the
+            // request: a refusal is the router's, without a 100 before it.
+            guard facts.expectsContinue, !line.isHTTP10, !continueSent else { return .incomplete(sendContinue: false) }
+            return route.admits(request) ? .incomplete(sendContinue: true) : .notMine
+        }
         let suppliedID = fields.requestID.flatMap { RequestLoggingMiddleware.isSane(bytes[$0]) ? $0 : nil }
         let generatedID = suppliedID == nil ? connection.newID() : 0
         let makeLogger = {
@@ -266,7 +312,7 @@ final class RawRoutes: Sendable {
         }
         var separateBody: ByteBuffer?
         if case .buffer(let body) = answer.body, bodyBytes > ResponseWriter.copiedBodyBytes { separateBody = body }
-        var head = allocator.buffer(capacity: answer.head.readableBytes + 160 + (separateBody == nil ? bodyBytes : 0))
+        var head = allocator.buffer(capacity: answer.head.readableBytes + 180 + (separateBody == nil ? bodyBytes : 0))
         head.writeImmutableBuffer(answer.head)
         head.writeStaticString("X-Request-Id: ")
         if let suppliedID {
@@ -278,6 +324,13 @@ final class RawRoutes: Sendable {
         connection.writeDate(into: &head)
         head.writeStaticString("\r\n")
         head.writeBytes(serverLine)
+        // RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`, said back to it.
+        let close = facts.close || (line.isHTTP10 && !facts.keepAlive)
+        if close {
+            head.writeStaticString("Connection: close\r\n")
+        } else if line.isHTTP10 {
+            head.writeStaticString("Connection: keep-alive\r\n")
+        }
         switch answer.body {
         case .none:
             head.writeStaticString("\r\n")
@@ -289,12 +342,17 @@ final class RawRoutes: Sendable {
             head.writeBytes(body)
         }
 
-        for counter in answered { counter.increment() }
-        connection.record(
-            route: routeIndex, pattern: route.pattern, method: line.method, status: answer.status,
-            nanoseconds: DispatchTime.now().uptimeNanoseconds - startNanoseconds
-        )
-        return .answered(consumed: length + bodyLength, head: head, body: separateBody)
+        answered.increment()
+        let elapsed = DispatchTime.now().uptimeNanoseconds - startNanoseconds
+        connection.record(route: routeIndex, pattern: route.pattern, method: line.method, status: answer.status, nanoseconds: elapsed)
+        accessLog.record(method: line.method, route: route.pattern, status: answer.status.code, nanoseconds: elapsed) { text in
+            if let suppliedID {
+                text.append(contentsOf: bytes[suppliedID])
+            } else {
+                RequestLoggingMiddleware.writeID(generatedID, into: &text)
+            }
+        }
+        return .answered(consumed: length + bodyLength, head: head, body: separateBody, close: close)
     }
 
     /// `Content-Length: n`, then the empty line.
@@ -323,14 +381,25 @@ final class PreparedAnswers: Sendable {
             self.okToHead = okToHead
             self.body = body
         }
+
+        static let empty = Variant(eTag: [], notModified: ByteBuffer(), okToGet: ByteBuffer(), okToHead: ByteBuffer(), body: ByteBuffer())
     }
 
     let identity: Variant
     let gzip: Variant
 
-    /// Nil if the responder's answers are not the plain 200s and 304 expected (the lane's general path answers then).
-    init?(snapshot: CatalogSnapshot, source: PreparedSource) {
-        let (representation, lastModified) = source.representation(snapshot)
+    /// A placeholder for representations that do not exist (never served: `missing` is checked first).
+    static let none = PreparedAnswers(identity: Variant.empty, gzip: Variant.empty)
+
+    private init(identity: Variant, gzip: Variant) {
+        self.identity = identity
+        self.gzip = gzip
+    }
+
+    /// Nil when there is no representation for `key`, or the responder's answers are not the plain 200s and 304
+    /// expected (the router answers then).
+    init?(snapshot: CatalogSnapshot, key: String, source: PreparedSource) {
+        guard let (representation, lastModified) = source.representation(snapshot, key) else { return nil }
         func variant(gzip: Bool) -> Variant? {
             var request = HTTPFields()
             if gzip { request[.acceptEncoding] = "gzip" }

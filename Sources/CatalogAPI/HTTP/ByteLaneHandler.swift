@@ -1,0 +1,133 @@
+import Foundation
+import NIOCore
+
+/// The first handler on a connection: answers the routes of the lane's table (`RawRoutes`) straight from the
+/// bytes, before the HTTP/1 decoder, Hummingbird's codec and the connection-state handler ever see them.
+///
+/// It owns a connection from its start. Requests the table takes are answered in arrival order, pipelined ones in
+/// one flush; a `Connection: close` (or HTTP/1.0 without keep-alive) ends the connection after its answer, and a
+/// request that asked for `100 Continue` gets it once the route admits it. The first request the table does not
+/// take — or the client not reading its answers — is passed to the decoder with every byte after it, and from then
+/// on the connection belongs to the router, so answers never overtake each other. Each answer pulses the
+/// `LaneActivityRelay` (at most once per `pulseInterval`), so Hummingbird's idle timer sees a busy connection as
+/// busy; graceful shutdown closes a lane connection between requests, as it does an idle router connection.
+final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let routes: RawRoutes
+    private let relay: LaneActivityRelay
+    private let pulseInterval: TimeAmount
+    /// Bytes of a request not complete yet.
+    private var partial: ByteBuffer?
+    /// That request has been sent its `100 Continue`.
+    private var continueSent = false
+    /// The router owns the connection now.
+    private var forwarding = false
+    /// An answer asked to close the connection: nothing more is read or answered.
+    private var closing = false
+    private var unflushed = false
+    private var lastPulse = NIODeadline.uptimeNanoseconds(0)
+    private var connection = RawRoutes.ConnectionState()
+
+    private static let continueLine: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
+
+    /// `pulseInterval` must be well under the idle timeout (a quarter of it, at most a second, is what the
+    /// installer gives): the idle timer closes a connection whose last activity is a whole timeout old.
+    init(routes: RawRoutes, relay: LaneActivityRelay, pulseInterval: TimeAmount) {
+        self.routes = routes
+        self.relay = relay
+        self.pulseInterval = pulseInterval
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !forwarding else { return context.fireChannelRead(data) }
+        guard !closing else { return }
+        var bytes = unwrapInboundIn(data)
+        if var earlier = partial {
+            partial = nil
+            earlier.writeBuffer(&bytes)
+            bytes = earlier
+        }
+        while bytes.readableBytes > 0 {
+            guard context.channel.isWritable else { return handOver(bytes, context: context) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let outcome = bytes.withUnsafeReadableBytes {
+                routes.answer($0, continueSent: continueSent, startNanoseconds: start, allocator: context.channel.allocator, connection: &connection)
+            }
+            switch outcome {
+            case .notMine:
+                return handOver(bytes, context: context)
+            case .incomplete(let sendContinue):
+                if sendContinue {
+                    continueSent = true
+                    var line = context.channel.allocator.buffer(capacity: 25)
+                    line.writeStaticString(Self.continueLine)
+                    context.writeAndFlush(wrapOutboundOut(line), promise: nil)
+                }
+                partial = bytes
+                return
+            case .answered(let consumed, let head, let body, let close):
+                bytes.moveReaderIndex(forwardBy: consumed)
+                continueSent = false
+                send(head, body: body, context: context)
+                if close {
+                    // Closed once the answer is written (writes complete in order: the empty one last).
+                    closing = true
+                    unflushed = false
+                    let written = context.eventLoop.makePromise(of: Void.self)
+                    context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
+                    written.futureResult.whenComplete { _ in context.close(promise: nil) }
+                    return
+                }
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
+        if forwarding {
+            context.fireChannelReadComplete()
+        } else if !closing {
+            // Until the hand-over the handlers behind have been given no read to complete. Asking for the next read
+            // here, next to the head, spares NIO's own request for it a walk through every handler of the pipeline
+            // (NIO asks only when no read is pending): the same read, a twentieth of a 304's CPU less.
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // A half-closed input with part of a request buffered: the decoder gets the bytes first, as without the lane.
+        if !forwarding, !closing, let bytes = partial, case ChannelEvent.inputClosed = event {
+            handOver(bytes, context: context)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The router takes the connection from this request on.
+    private func handOver(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        forwarding = true
+        partial = nil
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
+        if bytes.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(bytes)) }
+    }
+
+    /// Writes an answer (flushed at the end of the read) and pulses the idle timer when due.
+    private func send(_ head: ByteBuffer, body: ByteBuffer?, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(head), promise: nil)
+        if let body { context.write(wrapOutboundOut(body), promise: nil) }
+        unflushed = true
+        let now = NIODeadline.now()
+        if now - lastPulse >= pulseInterval {
+            lastPulse = now
+            relay.pulse()
+        }
+    }
+}

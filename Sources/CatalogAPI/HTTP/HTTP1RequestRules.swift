@@ -1,0 +1,79 @@
+import CatalogCore
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP/1 rules that need the request's version, applied between NIO's HTTP/1 codec and the conversion to
+/// HTTPTypes (which drops the version):
+///
+/// * **Persistence** (RFC 9112 §9.3, §9.6): `Connection: close` in any case or inside a list, and HTTP/1.0 without
+///   `keep-alive`, get an answer saying `Connection: close`, and the connection closes once it is written; nothing is
+///   written after it. HTTP/1.0 with `keep-alive` is told `Connection: keep-alive`. (Hummingbird 2.28.1 compares the
+///   header with "close" exactly, so `Close` and HTTP/1.0 left connections open.)
+/// * **Host** (RFC 9112 §3.2): an HTTP/1.1 request without `Host`, or any request with more than one, is refused
+///   with a problem+json 400 naming the field, after the answers to the requests before it; the connection then
+///   closes (`ExpectContinueHandler` writes the refusal, in order).
+final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum Persistence {
+        case keep
+        case keepHTTP10
+        case close
+    }
+
+    /// For each request not yet answered, in order: what happens to the connection after its answer.
+    private var persistence: [Persistence] = []
+    private var closing = false
+    /// A request was refused: everything after it is dropped until the connection closes.
+    private var refused = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !refused else { return }
+        if case .head(let head) = unwrapInboundIn(data) {
+            let hosts = head.headers["host"].count
+            let beforeHTTP11 = head.version.major < 1 || (head.version.major == 1 && head.version.minor == 0)
+            if hosts > 1 || (hosts == 0 && !beforeHTTP11) {
+                refused = true
+                let detail = hosts == 0
+                    ? "An HTTP/1.1 request must carry a Host header (RFC 9112 §3.2)."
+                    : "The request carries \(hosts) Host headers; exactly one is allowed (RFC 9112 §3.2)."
+                context.fireErrorCaught(RequestRefusal(problem: Problem.badRequest(detail, errors: [FieldIssue(field: "Host", message: hosts == 0 ? "is required" : "must appear once")])))
+                return
+            }
+            persistence.append(!head.isKeepAlive ? .close : beforeHTTP11 ? .keepHTTP10 : .keep)
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard !closing else {
+            promise?.succeed(())
+            return
+        }
+        switch unwrapOutboundIn(data) {
+        case .head(var head) where head.status.code >= 200 && persistence.first == .close:
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .head(var head) where head.status.code >= 200 && persistence.first == .keepHTTP10:
+            head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .end:
+            context.write(data, promise: promise)
+            guard !persistence.isEmpty, persistence.removeFirst() == .close else { return }
+            closing = true
+            context.flush()
+            context.close(promise: nil)
+        default:
+            context.write(data, promise: promise)
+        }
+    }
+}
+
+/// A request refused before it reaches the router (as a parse error is): `ExpectContinueHandler` answers it with
+/// `problem` once every earlier request is answered, then closes the connection.
+struct RequestRefusal: Error {
+    let problem: Problem
+}

@@ -1,0 +1,115 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Completes each connection's pipeline once Hummingbird has built it (`additionalChannelHandlers` are added before
+/// its `HTTPConnectionStateHandler`), then removes itself:
+///
+/// * `HTTP1RequestRules` between NIO's HTTP/1 codec and the conversion to HTTPTypes, where the version is known;
+/// * the `LaneActivityRelay` before the connection-state handler and its `LanePulseSink` after it;
+/// * the `ByteLaneHandler` first of all, before the HTTP/1 decoder.
+///
+/// It moves on the first event it sees, `channelActive` for accepted connections, and leaves only after passing
+/// that event on: events fired from a removed handler go nowhere, and the connection-state handler needs
+/// `channelActive` for its idle timer.
+final class LaneInstaller: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+
+    private let routes: RawRoutes
+    private let pulseInterval: TimeAmount
+
+    /// `idleTimeout` is the server's: the byte lane reports activity four times per timeout (at most once a second).
+    init(routes: RawRoutes, idleTimeout: TimeAmount?) {
+        self.routes = routes
+        self.pulseInterval = min(idleTimeout.map { .nanoseconds($0.nanoseconds / 4) } ?? .seconds(1), .seconds(1))
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        install(context: context, beforeAnyRead: true) { context.fireChannelActive() }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        install(context: context, beforeAnyRead: false) { context.fireChannelRead(data) }
+    }
+
+    /// Without the connection-state handler the lane stays out: in front of it, its requests would not count as
+    /// activity and busy connections would be closed as idle. The router then answers everything. The byte lane
+    /// goes in only before the first read: once the decoder has bytes, it must get all the rest.
+    private func install(context: ChannelHandlerContext, beforeAnyRead: Bool, passing event: () -> Void) {
+        let pipeline = context.pipeline.syncOperations
+        if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
+            try? pipeline.addHandler(HTTP1RequestRules(), position: .before(codec))
+        }
+        if beforeAnyRead, let state = try? pipeline.handler(type: HTTPConnectionStateHandler.self) {
+            let relay = LaneActivityRelay()
+            try? pipeline.addHandler(relay, position: .before(state))
+            try? pipeline.addHandler(LanePulseSink(relay: relay), position: .after(state))
+            try? pipeline.addHandler(ByteLaneHandler(routes: routes, relay: relay, pulseInterval: pulseInterval), position: .first)
+        }
+        event()
+        pipeline.removeHandler(context: context, promise: nil)
+    }
+}
+
+/// Sits just before Hummingbird's `HTTPConnectionStateHandler` so that requests the byte lane answered count as
+/// activity for the idle timer: a pulse is a request head and end that only the state handler and the
+/// `LanePulseSink` behind it see (the sink answers with an end, which the relay drops here, before Hummingbird's
+/// codec). Whether a part is a pulse is known from `pulsing`, never from its content, so no client request can
+/// pass for one.
+final class LaneActivityRelay: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private var context: ChannelHandlerContext?
+    /// A pulse is passing through the state handler (set only for the synchronous length of `pulse()`).
+    private(set) var pulsing = false
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func pulse() {
+        guard let context else { return }
+        pulsing = true
+        defer { pulsing = false }
+        context.fireChannelRead(wrapInboundOut(.head(HTTPRequest(method: .get, scheme: nil, authority: nil, path: "*"))))
+        context.fireChannelRead(wrapInboundOut(.end(nil)))
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if pulsing {
+            promise?.succeed(())
+            return
+        }
+        context.write(data, promise: promise)
+    }
+}
+
+/// Right after the connection-state handler: keeps the relay's pulses from the router, answering each with the end
+/// the state handler expects (the relay drops it on its way out).
+final class LanePulseSink: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let relay: LaneActivityRelay
+
+    init(relay: LaneActivityRelay) {
+        self.relay = relay
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard relay.pulsing else { return context.fireChannelRead(data) }
+        if case .end = unwrapInboundIn(data) { context.write(wrapOutboundOut(.end(nil)), promise: nil) }
+    }
+}
