@@ -79,6 +79,7 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
     router.add(middleware: ProblemMiddleware())
     let routeMethods = RouteMethods()
     router.add(middleware: MethodMiddleware(routes: routeMethods))
+    router.add(middleware: ContinueSignalMiddleware())
 
     HealthController(database: components.database, snapshots: components.snapshots, drain: components.drain).addRoutes(to: router)
     let responder = RepresentationResponder(cacheControl: configuration.catalogCacheControl)

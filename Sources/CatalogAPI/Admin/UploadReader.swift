@@ -38,6 +38,7 @@ enum UploadReader {
 
     /// Collects a body, refusing it with 413 the moment it passes `limit`.
     static func collect(_ body: RequestBody, limit: Int) async throws -> [UInt8] {
+        ContinueSignal.bodyWanted()
         var bytes: [UInt8] = []
         for try await chunk in body {
             guard bytes.count + chunk.readableBytes <= limit else { throw Problem.payloadTooLarge(limit: limit) }

@@ -3,11 +3,15 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 
-/// Two answers the HTTP layer gives before a request reaches the router.
+/// Two answers the HTTP layer gives outside the router's handlers.
 ///
-/// * `Expect: 100-continue` gets an interim `100 Continue` at once (RFC 9110 §10.1.1). curl sends that header with
-///   every upload over 1 MiB and otherwise waits a full second before sending the body; for admins uploading packs
-///   that second was 97 % of the request time.
+/// * `Expect: 100-continue` gets an interim `100 Continue` (RFC 9110 §10.1.1) when the route asks for the body
+///   (`ContinueSignal`, sent by the body readers, so after authentication has passed) and every earlier answer on
+///   the connection is written. curl sends that header with every upload over 1 MiB and otherwise waits a full
+///   second before sending the body; for admins uploading packs that second was 97 % of the request time. A request
+///   answered without its body having been asked for (a refusal) gets no 100, and the connection closes after the
+///   answer: the client may or may not send the body it held back, so the connection's framing is unknown.
+///   HTTP/1.0 expectations never get here (`HTTP1RequestRules` drops them, as §10.1.1 says).
 /// * Bytes the HTTP parser refuses (a control character in a header, a broken request line, bad chunk framing) get
 ///   a problem+json 400 like every other error of the service — never the framework's empty 400 — after the answers
 ///   to the requests before them, and the connection is then closed. Requests are counted, not flagged, so with
@@ -41,15 +45,32 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var afterParseError = AfterParseError.none
     /// What the refusal says when it is not a parse error (`RequestRefusal`).
     private var refusal: Problem?
+    /// For each unanswered request, in order: whether it expects a `100 Continue` not sent yet.
+    private var awaitingContinue: [Bool] = []
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// The route answering the oldest unanswered request reads its body: its `100 Continue`, if it expects one.
+    /// (Requests on a connection are handled one at a time, oldest first.) Called on the event loop.
+    func bodyWanted() {
+        guard let context, awaitingContinue.first == true, !answerStarted, case .none = afterParseError else { return }
+        awaitingContinue[0] = false
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             unanswered += 1
             newestRequestComplete = false
-            if head.headerFields[values: .expect].contains(where: { $0.lowercased() == "100-continue" }) {
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
-            }
+            awaitingContinue.append(head.headerFields[values: .expect].contains { $0.lowercased() == "100-continue" })
         case .end:
             newestRequestComplete = true
         case .body:
@@ -71,6 +92,13 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
             // An interim 100 has a head but no end: only ends count as answers.
             answerStarted = false
             unanswered = max(0, unanswered - 1)
+            if !awaitingContinue.isEmpty, awaitingContinue.removeFirst(), case .none = afterParseError {
+                // Answered without asking for the body it held back.
+                afterParseError = .closed
+                context.flush()
+                context.close(promise: nil)
+                return
+            }
             settle(context: context)
         default: break
         }

@@ -12,6 +12,7 @@ import NIOHTTP1
 /// * **Host** (RFC 9112 §3.2): an HTTP/1.1 request without `Host`, or any request with more than one, is refused
 ///   with a problem+json 400 naming the field, after the answers to the requests before it; the connection then
 ///   closes (`ExpectContinueHandler` writes the refusal, in order).
+/// * **Expectations of HTTP/1.0** are dropped (RFC 9110 §10.1.1): no interim answer goes to an HTTP/1.0 client.
 final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -32,7 +33,7 @@ final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !refused else { return }
-        if case .head(let head) = unwrapInboundIn(data) {
+        if case .head(var head) = unwrapInboundIn(data) {
             let hosts = head.headers["host"].count
             let beforeHTTP11 = head.version.major < 1 || (head.version.major == 1 && head.version.minor == 0)
             if hosts > 1 || (hosts == 0 && !beforeHTTP11) {
@@ -44,6 +45,11 @@ final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             persistence.append(!head.isKeepAlive ? .close : beforeHTTP11 ? .keepHTTP10 : .keep)
+            if beforeHTTP11, head.headers.contains(name: "expect") {
+                // RFC 9110 §10.1.1: an HTTP/1.0 request's 100-continue is ignored.
+                head.headers.remove(name: "expect")
+                return context.fireChannelRead(wrapInboundOut(.head(head)))
+            }
         }
         context.fireChannelRead(data)
     }

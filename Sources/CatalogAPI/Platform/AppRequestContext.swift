@@ -8,8 +8,12 @@ public struct AppRequestContext: RequestContext {
     /// The `X-Request-Id` honoured from the request or generated, echoed back and logged.
     public var requestID: String = ""
 
+    /// The connection the request came on (for the `100 Continue` its body reader asks for).
+    let channel: (any Channel)?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 
     /// Uploads are read with explicit, streamed limits; this only bounds Hummingbird's own decode helpers.
