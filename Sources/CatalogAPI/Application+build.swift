@@ -50,7 +50,7 @@ public func buildApplication(
         router: router,
         server: .http1(configuration: .init(
             additionalChannelHandlers: [
-                ExpectContinueHandler(), LaneInstaller(routes: lane, idleTimeout: idleTimeout),
+                ExpectContinueHandler(), LaneInstaller(routes: lane, idleTimeout: idleTimeout, minimumRate: configuration.minimumTransferRate),
             ],
             idleTimeout: idleTimeout
         )),

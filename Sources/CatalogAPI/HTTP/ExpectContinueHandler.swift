@@ -137,8 +137,9 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func refuse(context: ChannelHandlerContext) {
         afterParseError = .closed
-        let body = (refusal ?? Problem.badRequest("The HTTP request is malformed (for example a control character in a header or broken chunk framing).")).jsonBytes
-        var head = HTTPResponse(status: .badRequest)
+        let problem = refusal ?? Problem.badRequest("The HTTP request is malformed (for example a control character in a header or broken chunk framing).")
+        let body = problem.jsonBytes
+        var head = HTTPResponse(status: problem.status)
         head.headerFields[.contentType] = "application/problem+json"
         head.headerFields[.contentLength] = String(body.count)
         head.headerFields[.connection] = "close"

@@ -30,10 +30,18 @@ final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
     private var closing = false
     /// A request was refused: everything after it is dropped until the connection closes.
     private var refused = false
+    /// The connection's request pace (`ByteLaneHandler` checks it): a request is over once its end is read.
+    private let progress: RequestProgress?
+
+    init(progress: RequestProgress? = nil) {
+        self.progress = progress
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !refused else { return }
-        if case .head(var head) = unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if case .end = part { progress?.requestEnded() }
+        if case .head(var head) = part {
             let hosts = head.headers["host"].count
             let beforeHTTP11 = head.version.major < 1 || (head.version.major == 1 && head.version.minor == 0)
             if hosts > 1 || (hosts == 0 && !beforeHTTP11) {
@@ -60,6 +68,10 @@ final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status == .continue:
+            // The client was holding its body back until now: its pace counts from here.
+            progress?.continueSent()
+            context.write(data, promise: promise)
         case .head(var head) where head.status.code >= 200 && persistence.first == .close:
             head.headers.replaceOrAdd(name: "connection", value: "close")
             context.write(wrapOutboundOut(.head(head)), promise: promise)

@@ -10,7 +10,8 @@ import NIOHTTPTypesHTTP1
 ///
 /// * `HTTP1RequestRules` between NIO's HTTP/1 codec and the conversion to HTTPTypes, where the version is known;
 /// * the `LaneActivityRelay` before the connection-state handler and its `LanePulseSink` after it;
-/// * the `ByteLaneHandler` first of all, before the HTTP/1 decoder.
+/// * the `ByteLaneHandler` first of all, before the HTTP/1 decoder (it also keeps the minimum transfer rate, with
+///   the `RequestProgress` it shares with `HTTP1RequestRules`).
 ///
 /// It moves on the first event it sees, `channelActive` for accepted connections, and leaves only after passing
 /// that event on: events fired from a removed handler go nowhere, and the connection-state handler needs
@@ -21,10 +22,12 @@ final class LaneInstaller: ChannelInboundHandler, RemovableChannelHandler {
 
     private let routes: RawRoutes
     private let pulseInterval: TimeAmount
+    private let minimumRate: MinimumTransferRate
 
     /// `idleTimeout` is the server's: the byte lane reports activity four times per timeout (at most once a second).
-    init(routes: RawRoutes, idleTimeout: TimeAmount?) {
+    init(routes: RawRoutes, idleTimeout: TimeAmount?, minimumRate: MinimumTransferRate) {
         self.routes = routes
+        self.minimumRate = minimumRate
         self.pulseInterval = min(idleTimeout.map { .nanoseconds($0.nanoseconds / 4) } ?? .seconds(1), .seconds(1))
     }
 
@@ -41,14 +44,16 @@ final class LaneInstaller: ChannelInboundHandler, RemovableChannelHandler {
     /// goes in only before the first read: once the decoder has bytes, it must get all the rest.
     private func install(context: ChannelHandlerContext, beforeAnyRead: Bool, passing event: () -> Void) {
         let pipeline = context.pipeline.syncOperations
+        let progress = RequestProgress(rate: minimumRate)
         if let codec = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) {
-            try? pipeline.addHandler(HTTP1RequestRules(), position: .before(codec))
+            try? pipeline.addHandler(HTTP1RequestRules(progress: progress), position: .before(codec))
         }
         if beforeAnyRead, let state = try? pipeline.handler(type: HTTPConnectionStateHandler.self) {
             let relay = LaneActivityRelay()
             try? pipeline.addHandler(relay, position: .before(state))
             try? pipeline.addHandler(LanePulseSink(relay: relay), position: .after(state))
-            try? pipeline.addHandler(ByteLaneHandler(routes: routes, relay: relay, pulseInterval: pulseInterval), position: .first)
+            let lane = ByteLaneHandler(routes: routes, relay: relay, pulseInterval: pulseInterval, progress: progress)
+            try? pipeline.addHandler(lane, position: .first)
         }
         event()
         pipeline.removeHandler(context: context, promise: nil)

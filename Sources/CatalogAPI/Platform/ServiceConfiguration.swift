@@ -21,6 +21,9 @@ public struct ServiceConfiguration: Sendable {
     public var catalogPollInterval: Duration
     /// How long a connection may sit without reading or writing (slow bodies and slowloris clients are cut off).
     public var httpIdleTimeout: Duration
+    /// The slowest a request may arrive once it has been arriving for the window (`HTTP_MIN_BYTES_PER_SECOND`,
+    /// default 1024, 0 for no minimum; `HTTP_MIN_RATE_WINDOW_SECONDS`, default 10).
+    public var minimumTransferRate = MinimumTransferRate()
     /// How often buffered sticker/GIF usage is written to PostgreSQL.
     public var usageFlushInterval: Duration
     /// How often the catalog's popular list is recomputed from usage.
@@ -140,12 +143,23 @@ public struct ServiceConfiguration: Sendable {
             guard let parsed = Int(text), (10...86_400).contains(parsed) else { throw .invalid("POPULAR_REFRESH_SECONDS", "must be a number from 10 to 86400") }
             popularSeconds = parsed
         }
-        return ServiceConfiguration(
+        var minimumRate = MinimumTransferRate()
+        if let text = value("HTTP_MIN_BYTES_PER_SECOND") {
+            guard let parsed = Int(text), (0...100_000_000).contains(parsed) else { throw .invalid("HTTP_MIN_BYTES_PER_SECOND", "must be a number of bytes per second from 0 (no minimum) to 100000000") }
+            minimumRate.bytesPerSecond = parsed
+        }
+        if let text = value("HTTP_MIN_RATE_WINDOW_SECONDS") {
+            guard let parsed = Int(text), (1...600).contains(parsed) else { throw .invalid("HTTP_MIN_RATE_WINDOW_SECONDS", "must be a number from 1 to 600") }
+            minimumRate.window = .seconds(parsed)
+        }
+        var configuration = ServiceConfiguration(
             databaseURL: databaseURL, host: host, port: port, adminToken: try secret("ADMIN_TOKEN"),
             gatewayToken: try secret("GATEWAY_TOKEN"), webhookSecret: try secret("OPENIM_WEBHOOK_SECRET"),
             publicBaseURL: publicBaseURL, logLevel: logLevel, catalogCacheControl: cacheControl, databasePoolSize: poolSize,
             storageOrigin: storageOrigin, popularRefreshInterval: .seconds(popularSeconds)
         )
+        configuration.minimumTransferRate = minimumRate
+        return configuration
     }
 }
 

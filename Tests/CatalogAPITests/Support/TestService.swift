@@ -63,12 +63,14 @@ enum TestService {
     /// the service's default).
     static func runLive<Value: Sendable>(
         database: DatabaseURL? = nil, poll: Duration = .seconds(5), idleTimeout: Duration? = .seconds(1),
+        minimumRate: MinimumTransferRate? = nil,
         _ body: @Sendable (Int, any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
         let databaseURL: DatabaseURL
         if let database { databaseURL = database } else { databaseURL = try await freshDatabase() }
         var configuration = configuration(database: databaseURL, poll: poll)
         if let idleTimeout { configuration.httpIdleTimeout = idleTimeout }
+        if let minimumRate { configuration.minimumTransferRate = minimumRate }
         let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
         // HummingbirdTesting serves on a free port of its own, whatever the configuration says.
         return try await app.test(.live) { client in
