@@ -34,6 +34,8 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var forwarding = false
     /// An answer asked to close the connection: nothing more is read or answered.
     private var closing = false
+    /// Graceful shutdown began while a request was arriving: it is answered, then the connection closes.
+    private var quiescing = false
     private var unflushed = false
     private var lastPulse = NIODeadline.uptimeNanoseconds(0)
     private var connection = RawRoutes.ConnectionState()
@@ -76,7 +78,7 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard context.channel.isWritable else { return handOver(bytes, context: context) }
             let start = DispatchTime.now().uptimeNanoseconds
             let outcome = bytes.withUnsafeReadableBytes {
-                routes.answer($0, continueSent: continueSent, startNanoseconds: start, allocator: context.channel.allocator, connection: &connection)
+                routes.answer($0, continueSent: continueSent, lastAnswer: quiescing, startNanoseconds: start, allocator: context.channel.allocator, connection: &connection)
             }
             switch outcome {
             case .notMine:
@@ -128,6 +130,12 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Graceful shutdown closes connections with no request in progress. The connection-state handler behind
+        // does not know of a request the lane is still reading: held here, so that request is answered first.
+        if event is ChannelShouldQuiesceEvent, !forwarding, !closing, partial != nil {
+            quiescing = true
+            return
+        }
         // A half-closed input with part of a request buffered: the decoder gets the bytes first, as without the lane.
         if !forwarding, !closing, let bytes = partial, case ChannelEvent.inputClosed = event {
             handOver(bytes, context: context)
@@ -144,6 +152,8 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.flush()
         }
         if bytes.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(bytes)) }
+        // The router has the request now, and closes the connection after answering it.
+        if quiescing { context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
     }
 
     /// Writes an answer (flushed at the end of the read) and pulses the idle timer when due.

@@ -223,9 +223,10 @@ final class RawRoutes: Sendable {
     }
 
     /// The outcome for the bytes of a connection from the start of a request. `continueSent`: this request has had
-    /// its `100 Continue`.
+    /// its `100 Continue`; `lastAnswer`: the connection closes after this answer whatever the request says
+    /// (graceful shutdown).
     func answer(
-        _ raw: UnsafeRawBufferPointer, continueSent: Bool, startNanoseconds: UInt64, allocator: ByteBufferAllocator,
+        _ raw: UnsafeRawBufferPointer, continueSent: Bool, lastAnswer: Bool = false, startNanoseconds: UInt64, allocator: ByteBufferAllocator,
         connection: inout ConnectionState
     ) -> Outcome {
         guard let length = RequestHeadScanner.headLength(raw) else {
@@ -325,7 +326,7 @@ final class RawRoutes: Sendable {
         head.writeStaticString("\r\n")
         head.writeBytes(serverLine)
         // RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`, said back to it.
-        let close = facts.close || (line.isHTTP10 && !facts.keepAlive)
+        let close = lastAnswer || facts.close || (line.isHTTP10 && !facts.keepAlive)
         if close {
             head.writeStaticString("Connection: close\r\n")
         } else if line.isHTTP10 {
