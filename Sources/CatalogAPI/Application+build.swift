@@ -68,8 +68,9 @@ public func buildApplication(
     return (app, components)
 }
 
-/// The router: middleware first, then one area per audience; and the hot routes the byte lane answers before it,
-/// each declared beside its router handler in its controller.
+/// The router: middleware first, then the route table — every route declared once in its controller, with its
+/// audience — registered behind each audience's authenticator; the byte lane's table is derived from the same
+/// routes.
 func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestContext>, [RawRoute]) {
     let configuration = components.configuration
     // HEAD wherever GET is (RFC 9110 §9.3.2): the GET handler's answer without its body, unless a route declares HEAD.
@@ -81,37 +82,28 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
     router.add(middleware: MethodMiddleware(routes: routeMethods))
     router.add(middleware: ContinueSignalMiddleware())
 
-    HealthController(database: components.database, snapshots: components.snapshots, drain: components.drain).addRoutes(to: router)
     let responder = RepresentationResponder(cacheControl: configuration.catalogCacheControl)
-    let catalog = CatalogController(snapshots: components.snapshots, repository: components.packs, responder: responder)
-    catalog.addRoutes(to: router)
-    AssetController(repository: components.packs).addRoutes(to: router)
-    let gifConfig = GIFConfigController(snapshots: components.snapshots, repository: components.packs, responder: responder)
-    gifConfig.addPublicRoutes(to: router)
-    let media = MediaController(repository: components.media, storageOrigin: configuration.storageOrigin)
-
-    let gatewayAuthenticator = BearerAuthenticator(audience: "gateway", token: configuration.gatewayToken, otherTokens: [configuration.adminToken])
-    let gateway = router.group("/v1").add(middleware: gatewayAuthenticator)
-    media.addGatewayRoutes(to: gateway)
-    let resolve = ResolveController(resolver: ContentResolver(snapshots: components.snapshots, media: components.media))
-    resolve.addRoutes(to: gateway)
-    let webhooks = OpenIMWebhookController(
-        snapshots: components.snapshots, recorder: components.usage, secret: Array(configuration.webhookSecret.utf8),
-        storageOrigin: configuration.storageOrigin
+    let gateway = BearerAuthenticator(audience: "gateway", token: configuration.gatewayToken, otherTokens: [configuration.adminToken])
+    let admin = BearerAuthenticator(audience: "admin", token: configuration.adminToken, otherTokens: [configuration.gatewayToken])
+    let table = RouteTable(routes:
+        HealthController(database: components.database, snapshots: components.snapshots, drain: components.drain).routes()
+        + CatalogController(snapshots: components.snapshots, repository: components.packs, responder: responder).routes()
+        + AssetController(repository: components.packs).routes()
+        + GIFConfigController(snapshots: components.snapshots, repository: components.packs, responder: responder).routes()
+        + MediaController(repository: components.media, storageOrigin: configuration.storageOrigin).routes()
+        + ResolveController(resolver: ContentResolver(snapshots: components.snapshots, media: components.media)).routes(authenticator: gateway)
+        + OpenIMWebhookController(
+            snapshots: components.snapshots, recorder: components.usage, secret: Array(configuration.webhookSecret.utf8),
+            storageOrigin: configuration.storageOrigin
+        ).routes()
+        + AdminPackController(repository: components.packs, publicBaseURL: configuration.publicBaseURL).routes()
+        + UsageStatsController(repository: components.usage.repository, snapshots: components.snapshots).routes()
+        + PreviewController(
+            repository: components.packs, snapshots: components.snapshots, adminToken: Array(configuration.adminToken.utf8),
+            gatewayToken: Array(configuration.gatewayToken.utf8), publicBaseURL: configuration.publicBaseURL
+        ).routes()
     )
-    webhooks.addRoutes(to: router)
-
-    let admin = router.group("/v1/admin")
-        .add(middleware: BearerAuthenticator(audience: "admin", token: configuration.adminToken, otherTokens: [configuration.gatewayToken]))
-    AdminPackController(repository: components.packs, publicBaseURL: configuration.publicBaseURL).addRoutes(to: admin)
-    gifConfig.addAdminRoutes(to: admin)
-    media.addAdminRoutes(to: admin)
-    UsageStatsController(repository: components.usage.repository, snapshots: components.snapshots).addRoutes(to: admin)
-    PreviewController(
-        repository: components.packs, snapshots: components.snapshots, adminToken: Array(configuration.adminToken.utf8),
-        gatewayToken: Array(configuration.gatewayToken.utf8), publicBaseURL: configuration.publicBaseURL
-    ).addRoutes(to: router)
+    table.register(on: router, gateway: gateway, admin: admin)
     routeMethods.load(from: router)
-    let rawRoutes = catalog.rawRoutes() + [gifConfig.rawRoute(), resolve.rawRoute(authenticator: gatewayAuthenticator), webhooks.rawRoute()]
-    return (router, rawRoutes)
+    return (router, table.laneRoutes)
 }

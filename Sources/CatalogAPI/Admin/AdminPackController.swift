@@ -12,18 +12,20 @@ struct AdminPackController {
     let publicBaseURL: String
     let actor = Actor.admin
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("/packs") { request, context in try await self.create(request, context: context) }
-        group.get("/packs") { request, context in try await self.list(request) }
-        group.put("/packs/order") { request, context in try await self.reorderPacks(request) }
-        group.get("/packs/{id}") { request, context in try await self.show(context) }
-        group.put("/packs/{id}") { request, context in try await self.replace(request, context: context) }
-        group.patch("/packs/{id}") { request, context in try await self.patch(request, context: context) }
-        group.delete("/packs/{id}") { request, context in try await self.archive(request, context: context) }
-        group.post("/packs/{id}/stickers") { request, context in try await self.addSticker(request, context: context) }
-        group.put("/packs/{id}/stickers/order") { request, context in try await self.reorderStickers(request, context: context) }
-        group.delete("/packs/{id}/stickers/{stickerId}") { request, context in try await self.deleteSticker(request, context: context) }
-        group.get("/audit") { request, context in try await self.audit(request) }
+    func routes() -> [Route] {
+        [
+            Route(.post, "/v1/admin/packs", .admin) { request, context in try await self.create(request, context: context) },
+            Route(.get, "/v1/admin/packs", .admin) { request, _ in try await self.list(request) },
+            Route(.put, "/v1/admin/packs/order", .admin) { request, _ in try await self.reorderPacks(request) },
+            Route(.get, "/v1/admin/packs/{id}", .admin) { _, context in try await self.show(context) },
+            Route(.put, "/v1/admin/packs/{id}", .admin) { request, context in try await self.replace(request, context: context) },
+            Route(.patch, "/v1/admin/packs/{id}", .admin) { request, context in try await self.patch(request, context: context) },
+            Route(.delete, "/v1/admin/packs/{id}", .admin) { request, context in try await self.archive(request, context: context) },
+            Route(.post, "/v1/admin/packs/{id}/stickers", .admin) { request, context in try await self.addSticker(request, context: context) },
+            Route(.put, "/v1/admin/packs/{id}/stickers/order", .admin) { request, context in try await self.reorderStickers(request, context: context) },
+            Route(.delete, "/v1/admin/packs/{id}/stickers/{stickerId}", .admin) { request, context in try await self.deleteSticker(request, context: context) },
+            Route(.get, "/v1/admin/audit", .admin) { request, _ in try await self.audit(request) },
+        ]
     }
 
     // MARK: Helpers

@@ -21,10 +21,14 @@ struct PreviewController {
     static let template = try! MustacheTemplate(string: previewTemplate)
     static let loginPage = try! MustacheTemplate(string: loginTemplate)
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/admin/preview") { request, _ in try await self.preview(request) }
-        router.get("/admin/login") { _, _ in Self.html(Self.loginPage.render(["message": ""])) }
-        router.post("/admin/login") { request, _ in try await self.login(request) }
+    /// The preview checks the admin token itself (header or cookie), so that a browser without one is sent to the
+    /// login page rather than refused.
+    func routes() -> [Route] {
+        [
+            Route(.get, "/admin/preview") { request, _ in try await self.preview(request) },
+            Route(.get, "/admin/login") { _, _ in Self.html(Self.loginPage.render(["message": ""])) },
+            Route(.post, "/admin/login") { request, _ in try await self.login(request) },
+        ]
     }
 
     /// The admin token from `Authorization: Bearer` or the cookie; nil when neither carries it.

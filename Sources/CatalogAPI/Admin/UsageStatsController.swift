@@ -9,8 +9,8 @@ struct UsageStatsController {
     let repository: any UsageRepository
     let snapshots: CatalogSnapshotStore
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/stats/stickers") { request, _ in try await self.stickers(request) }
+    func routes() -> [Route] {
+        [Route(.get, "/v1/admin/stats/stickers", .admin) { request, _ in try await self.stickers(request) }]
     }
 
     func stickers(_ request: Request) async throws -> Response {

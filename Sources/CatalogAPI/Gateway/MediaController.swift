@@ -10,15 +10,14 @@ struct MediaController {
     let repository: any MediaRepository
     let storageOrigin: String?
 
-    func addGatewayRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("/media") { request, _ in try await self.register(request) }
-        group.get("/media/{id}") { _, context in try await self.show(context) }
-        group.delete("/media/{id}") { _, context in try await self.delete(context) }
-    }
-
-    func addAdminRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/media") { request, _ in try await self.list(request) }
-        group.get("/media/stats") { request, _ in try await self.stats(request) }
+    func routes() -> [Route] {
+        [
+            Route(.post, "/v1/media", .gateway) { request, _ in try await self.register(request) },
+            Route(.get, "/v1/media/{id}", .gateway) { _, context in try await self.show(context) },
+            Route(.delete, "/v1/media/{id}", .gateway) { _, context in try await self.delete(context) },
+            Route(.get, "/v1/admin/media", .admin) { request, _ in try await self.list(request) },
+            Route(.get, "/v1/admin/media/stats", .admin) { request, _ in try await self.stats(request) },
+        ]
     }
 
     static func mediaID(_ context: AppRequestContext) throws -> UUID {

@@ -27,9 +27,26 @@ struct ResolveController {
         "sendID", "recvID", "groupID", "sessionType", "senderPlatformID", "senderNickname", "senderFaceURL", "item", "format", "locale", "ex",
     ]
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("/resolve") { request, _ in try await self.resolve(request) }
-        group.post("/openim/send-msg") { request, _ in try await self.sendMsg(request) }
+    /// Resolve is answered by the byte lane too: stickers and GIFs from the snapshot, the answer's fields rendered
+    /// once per version. The lane declines (nil) a missing or foreign token, a body that is not JSON or that the
+    /// router refuses, and batches naming media, which need PostgreSQL.
+    func routes(authenticator: BearerAuthenticator) -> [Route] {
+        let admits: @Sendable (RawRequest) -> Bool = { request in
+            guard let authorization = request.fields.authorization else { return false }
+            return authenticator.admits(fieldLine: request.slice(authorization))
+        }
+        let lane = Route.Lane(maximumBodyBytes: Self.maximumBodyBytes, admits: admits) { request, _ in
+            guard admits(request), let contentType = request.fields.contentType, JSONRequest.isJSON(fieldLine: request.slice(contentType)),
+                  let batch = try? Self.batch(request.slice(request.body)), let snapshot = resolver.snapshots.current,
+                  let items = itemsFromMemory(batch, snapshot: snapshot)
+            else { return nil }
+            let head = answerHeads.value(for: 0, in: snapshot) { (ResponseWriter.statusAndFields(Self.answer([], snapshot: snapshot)), true) }
+            return RawAnswer(status: .ok, head: head, body: .bytes(Self.answerBody(items, snapshot: snapshot)))
+        }
+        return [
+            Route(.post, "/v1/resolve", .gateway, lane: lane) { request, _ in try await self.resolve(request) },
+            Route(.post, "/v1/openim/send-msg", .gateway) { request, _ in try await self.sendMsg(request) },
+        ]
     }
 
     /// Parses the body as a JSON object, refusing members outside `allowed`.
@@ -96,24 +113,6 @@ struct ResolveController {
         let snapshot = try resolver.snapshot()
         let results = try await resolver.resolve(batch.references, paths: batch.paths, format: batch.format, text: batch.text, snapshot: snapshot)
         return Self.answer(results.map(Self.itemJSON), snapshot: snapshot).response
-    }
-
-    /// Resolve on the byte lane: stickers and GIFs from the snapshot, the answer's fields rendered once per
-    /// version. It declines (nil) a missing or foreign token, a body that is not JSON or that the router refuses, and
-    /// batches naming media, which need PostgreSQL.
-    func rawRoute(authenticator: BearerAuthenticator) -> RawRoute {
-        let admits: @Sendable (RawRequest) -> Bool = { request in
-            guard let authorization = request.fields.authorization else { return false }
-            return authenticator.admits(fieldLine: request.slice(authorization))
-        }
-        return RawRoute("/v1/resolve", methods: [.post], maximumBodyBytes: Self.maximumBodyBytes, admits: admits) { request, _ in
-            guard admits(request), let contentType = request.fields.contentType, JSONRequest.isJSON(fieldLine: request.slice(contentType)),
-                  let batch = try? Self.batch(request.slice(request.body)), let snapshot = resolver.snapshots.current,
-                  let items = itemsFromMemory(batch, snapshot: snapshot)
-            else { return nil }
-            let head = answerHeads.value(for: 0, in: snapshot) { (ResponseWriter.statusAndFields(Self.answer([], snapshot: snapshot)), true) }
-            return RawAnswer(status: .ok, head: head, body: .bytes(Self.answerBody(items, snapshot: snapshot)))
-        }
     }
 
     /// Each item's JSON without PostgreSQL (nil when the batch names media); stickers from the memo.

@@ -49,9 +49,9 @@ struct RawAnswer {
 
 /// A hot route as the byte lane answers it, straight from a request's bytes, writing its answer as bytes: the
 /// catalog's and a pack's conditional reads and the GIF configuration from heads prepared per version, resolve and
-/// the webhooks with their answer's fields rendered once. Each is declared beside the route's router handler in its
-/// controller, calls the same code, and answers byte for byte what the router answers (tested); whatever it
-/// declines (nil) — errors, anything needing PostgreSQL — goes to the router.
+/// the webhooks with their answer's fields rendered once. Derived from the route's one declaration (`Route`, its
+/// `lane`), it calls the same code as the router's handler and answers what the router answers (tested); whatever
+/// it declines (nil) — errors, anything needing PostgreSQL — goes to the router.
 struct RawRoute: Sendable {
     let pattern: String
     let methods: [HTTPRequest.Method]
@@ -93,37 +93,6 @@ struct RawRoute: Sendable {
             }
         }
         return index == path.upperBound ? captures : nil
-    }
-
-    /// GET and HEAD of a snapshot representation, answered from heads the responder renders once per version.
-    /// `source.representation` is given the pattern's first placeholder (empty without one) and gives nil when
-    /// there is no such representation (the router answers 404).
-    static func representation(_ pattern: String, source: PreparedSource) -> RawRoute {
-        // Prepared on first use per version (a few microseconds; races prepare twice, harmlessly).
-        let prepared = SnapshotMemo<String, PreparedAnswers>(capacity: 4096)
-        return RawRoute(pattern, methods: [.get, .head]) { request, _ in
-            // If-Modified-Since alone needs a date parsed: the router.
-            guard !(request.fields.modifiedSince && request.fields.ifNoneMatch == nil), let snapshot = source.snapshots.current else { return nil }
-            let key = request.captures.first.map(request.string) ?? ""
-            var missing = false
-            let answers = prepared.value(for: key, in: snapshot) {
-                guard let answers = PreparedAnswers(snapshot: snapshot, key: key, source: source) else {
-                    missing = true
-                    return (PreparedAnswers.none, false)
-                }
-                return (answers, true)
-            }
-            guard !missing else { return nil }
-            var coding = ConditionalRequest.CodingPreference()
-            if let acceptEncoding = request.fields.acceptEncoding { coding.read(fieldLine: request.slice(acceptEncoding)) }
-            let variant = coding.prefersGzip ? answers.gzip : answers.identity
-            let notModified = request.fields.ifNoneMatch.map { range in
-                variant.eTag.withUnsafeBufferPointer { ConditionalRequest.noneMatchFails(fieldLine: request.slice(range), current: $0) }
-            } ?? false
-            if notModified { return RawAnswer(status: .notModified, head: variant.notModified, body: .none) }
-            if request.method == .head { return RawAnswer(status: .ok, head: variant.okToHead, body: .none) }
-            return RawAnswer(status: .ok, head: variant.okToGet, body: .buffer(variant.body))
-        }
     }
 }
 
@@ -421,5 +390,38 @@ final class PreparedAnswers: Sendable {
         guard let identity = variant(gzip: false), let gzip = variant(gzip: true) else { return nil }
         self.identity = identity
         self.gzip = gzip
+    }
+}
+
+extension Route.Lane {
+    /// GET and HEAD of a snapshot representation, answered from heads the responder renders once per version.
+    /// `source.representation` is given the pattern's first placeholder (empty without one) and gives nil when
+    /// there is no such representation (the router answers 404).
+    static func representation(_ source: PreparedSource) -> Route.Lane {
+        // Prepared on first use per version (a few microseconds; races prepare twice, harmlessly).
+        let prepared = SnapshotMemo<String, PreparedAnswers>(capacity: 4096)
+        return Route.Lane { request, _ in
+            // If-Modified-Since alone needs a date parsed: the router.
+            guard !(request.fields.modifiedSince && request.fields.ifNoneMatch == nil), let snapshot = source.snapshots.current else { return nil }
+            let key = request.captures.first.map(request.string) ?? ""
+            var missing = false
+            let answers = prepared.value(for: key, in: snapshot) {
+                guard let answers = PreparedAnswers(snapshot: snapshot, key: key, source: source) else {
+                    missing = true
+                    return (PreparedAnswers.none, false)
+                }
+                return (answers, true)
+            }
+            guard !missing else { return nil }
+            var coding = ConditionalRequest.CodingPreference()
+            if let acceptEncoding = request.fields.acceptEncoding { coding.read(fieldLine: request.slice(acceptEncoding)) }
+            let variant = coding.prefersGzip ? answers.gzip : answers.identity
+            let notModified = request.fields.ifNoneMatch.map { range in
+                variant.eTag.withUnsafeBufferPointer { ConditionalRequest.noneMatchFails(fieldLine: request.slice(range), current: $0) }
+            } ?? false
+            if notModified { return RawAnswer(status: .notModified, head: variant.notModified, body: .none) }
+            if request.method == .head { return RawAnswer(status: .ok, head: variant.okToHead, body: .none) }
+            return RawAnswer(status: .ok, head: variant.okToGet, body: .buffer(variant.body))
+        }
     }
 }

@@ -8,12 +8,12 @@ struct HealthController {
     let snapshots: CatalogSnapshotStore
     let drain: DrainState
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/healthz") { _, _ in
-            Self.json(.ok, ["status": .string("ok")])
-        }
-        router.get("/readyz") { _, _ in self.readiness() }
-        router.get("/metrics") { _, _ in self.metrics() }
+    func routes() -> [Route] {
+        [
+            Route(.get, "/healthz") { _, _ in Self.json(.ok, ["status": .string("ok")]) },
+            Route(.get, "/readyz") { _, _ in self.readiness() },
+            Route(.get, "/metrics") { _, _ in self.metrics() },
+        ]
     }
 
     static func json(_ status: HTTPResponse.Status, _ members: [String: JSONValue]) -> Response {

@@ -7,9 +7,8 @@ import Hummingbird
 struct AssetController {
     let repository: any PackRepository
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/v1/assets/{name}") { request, context in try await self.serve(request, context: context) }
-        router.head("/v1/assets/{name}") { request, context in try await self.serve(request, context: context) }
+    func routes() -> [Route] {
+        [Route([.get, .head], "/v1/assets/{name}") { request, context in try await self.serve(request, context: context) }]
     }
 
     func serve(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -11,14 +11,21 @@ struct CatalogController {
     let repository: any PackRepository
     let responder: RepresentationResponder
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/v1/catalog") { request, _ in try self.catalog(request) }
-        router.head("/v1/catalog") { request, _ in try self.catalog(request) }
-        router.get("/v1/catalog/packs/{id}") { request, context in try self.pack(request, context: context) }
-        router.head("/v1/catalog/packs/{id}") { request, context in try self.pack(request, context: context) }
-        router.get("/v1/catalog/changes") { request, _ in try await self.changes(request) }
-        for path in ["/v1/catalog", "/v1/catalog/packs/{id}", "/v1/catalog/changes", "/v1/assets/{name}"] {
-            router.on(RouterPath(path), method: .options) { _, _ in Self.preflight() }
+    /// The catalog's and a pack's reads are answered by the byte lane too, from heads prepared per version (an
+    /// unknown pack is the router's 404).
+    func routes() -> [Route] {
+        let catalogLane = Route.Lane.representation(PreparedSource(snapshots: snapshots, responder: responder) { snapshot, _ in
+            (snapshot.catalog, (snapshot.lastModified, snapshot.changedAt))
+        })
+        let packLane = Route.Lane.representation(PreparedSource(snapshots: snapshots, responder: responder) { snapshot, id in
+            snapshot.packs[id].map { ($0, nil) }
+        })
+        return [
+            Route([.get, .head], "/v1/catalog", lane: catalogLane) { request, _ in try self.catalog(request) },
+            Route([.get, .head], "/v1/catalog/packs/{id}", lane: packLane) { request, context in try self.pack(request, context: context) },
+            Route(.get, "/v1/catalog/changes") { request, _ in try await self.changes(request) },
+        ] + ["/v1/catalog", "/v1/catalog/packs/{id}", "/v1/catalog/changes", "/v1/assets/{name}"].map { path in
+            Route(.options, path) { _, _ in Self.preflight() }
         }
     }
 
@@ -35,19 +42,6 @@ struct CatalogController {
     func current() throws -> CatalogSnapshot {
         guard let snapshot = snapshots.current else { throw Problem.unavailable("The catalog is loading; retry shortly.") }
         return snapshot
-    }
-
-    /// The catalog's and a pack's reads on the byte lane, from heads prepared per version (an unknown pack is the
-    /// router's 404).
-    func rawRoutes() -> [RawRoute] {
-        [
-            RawRoute.representation("/v1/catalog", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot, _ in
-                (snapshot.catalog, (snapshot.lastModified, snapshot.changedAt))
-            }),
-            RawRoute.representation("/v1/catalog/packs/{id}", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot, id in
-                snapshot.packs[id].map { ($0, nil) }
-            }),
-        ]
     }
 
     func catalog(_ request: Request) throws -> Response {

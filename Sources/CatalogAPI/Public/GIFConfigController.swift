@@ -10,15 +10,15 @@ struct GIFConfigController {
     let repository: any PackRepository
     let responder: RepresentationResponder
 
-    func addPublicRoutes(to router: Router<AppRequestContext>) {
-        router.get("/v1/gif-config") { request, _ in try self.publicDocument(request) }
-        router.head("/v1/gif-config") { request, _ in try self.publicDocument(request) }
-        router.on("/v1/gif-config", method: .options) { _, _ in CatalogController.preflight() }
-    }
-
-    func addAdminRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("/gif-config") { _, _ in try await self.adminDocument() }
-        group.put("/gif-config") { request, _ in try await self.replace(request) }
+    /// The public document (answered by the byte lane too, from heads prepared per version) and the admin's.
+    func routes() -> [Route] {
+        let lane = Route.Lane.representation(PreparedSource(snapshots: snapshots, responder: responder) { snapshot, _ in (snapshot.gifDocument, nil) })
+        return [
+            Route([.get, .head], "/v1/gif-config", lane: lane) { request, _ in try self.publicDocument(request) },
+            Route(.options, "/v1/gif-config") { _, _ in CatalogController.preflight() },
+            Route(.get, "/v1/admin/gif-config", .admin) { _, _ in try await self.adminDocument() },
+            Route(.put, "/v1/admin/gif-config", .admin) { request, _ in try await self.replace(request) },
+        ]
     }
 
     func publicDocument(_ request: Request) throws -> Response {
@@ -28,13 +28,6 @@ struct GIFConfigController {
 
     func publicDocument(_ snapshot: CatalogSnapshot, method: HTTPRequest.Method, headers: HTTPFields) -> PlainResponse {
         responder.respond(method: method, headers: headers, representation: snapshot.gifDocument, lastModified: nil, catalogVersion: snapshot.version)
-    }
-
-    /// The public document's reads on the byte lane, from heads prepared per version.
-    func rawRoute() -> RawRoute {
-        RawRoute.representation("/v1/gif-config", source: PreparedSource(snapshots: snapshots, responder: responder) { snapshot, _ in
-            (snapshot.gifDocument, nil)
-        })
     }
 
     func adminDocument() async throws -> Response {

@@ -62,8 +62,17 @@ struct OpenIMWebhookController {
 
     static let route = "/v1/openim/callbacks/{secret}/{command}"
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.post(RouterPath(Self.route)) { request, context in try await self.handle(request, context: context) }
+    /// Answered by the byte lane too (the reply's fields are always the same); a wrong secret is left to the
+    /// router, which refuses and logs it.
+    func routes() -> [Route] {
+        let head = ResponseWriter.statusAndFields(reply(.allow))
+        let admits: @Sendable (RawRequest) -> Bool = { request in secretMatches(request.slice(request.captures[0])) }
+        let lane = Route.Lane(maximumBodyBytes: CallbackRequest.maximumBodyBytes, admits: admits) { request, logger in
+            guard admits(request) else { return nil }
+            let answer = answer(commandName: request.string(request.captures[1]), body: .success(request.slice(request.body)), logger: logger)
+            return RawAnswer(status: .ok, head: head, body: .bytes(answer.jsonBytes))
+        }
+        return [Route(.post, Self.route, lane: lane) { request, context in try await self.handle(request, context: context) }]
     }
 
     func handle(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -79,18 +88,6 @@ struct OpenIMWebhookController {
             body = .failure(error)
         }
         return reply(answer(commandName: commandName, body: body, logger: { context.logger })).response
-    }
-
-    /// The webhooks on the byte lane (the reply's fields are always the same); a wrong secret is left to the
-    /// router, which refuses and logs it.
-    func rawRoute() -> RawRoute {
-        let head = ResponseWriter.statusAndFields(reply(.allow))
-        let admits: @Sendable (RawRequest) -> Bool = { request in secretMatches(request.slice(request.captures[0])) }
-        return RawRoute(Self.route, methods: [.post], maximumBodyBytes: CallbackRequest.maximumBodyBytes, admits: admits) { request, logger in
-            guard admits(request) else { return nil }
-            let answer = answer(commandName: request.string(request.captures[1]), body: .success(request.slice(request.body)), logger: logger)
-            return RawAnswer(status: .ok, head: head, body: .bytes(answer.jsonBytes))
-        }
     }
 
     /// Whether the URL carries the configured secret (compared in constant time).
