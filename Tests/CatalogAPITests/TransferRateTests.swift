@@ -88,10 +88,9 @@ struct TransferRateTests {
             #expect(seconds > 5)
             let upload = PackUploads.multipart(manifest: PackUploads.manifest(id: "steady", count: 2), files: PackUploads.standardFiles(count: 2))
             let uploadHead = "POST /v1/admin/packs HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(TestService.adminToken)\r\nContent-Type: \(upload.contentType)\r\nContent-Length: \(upload.finished.count)\r\nConnection: close\r\n\r\n"
-            // 1 KiB every 0.25 s: four times the minimum rate.
-            let (uploaded, uploadSeconds) = try await Self.trickle(
-                port: port, head: uploadHead, body: upload.finished, pieces: (upload.finished.count + 1023) / 1024, interval: 0.25
-            )
+            // In 24 pieces 0.25 s apart: 6 s, at least twice the minimum rate for an upload of 12 KiB or more.
+            try #require(upload.finished.count >= 12 * 1024, "the upload is only \(upload.finished.count) bytes")
+            let (uploaded, uploadSeconds) = try await Self.trickle(port: port, head: uploadHead, body: upload.finished, pieces: 24, interval: 0.25)
             #expect(RawResponse.parse(Array(uploaded.utf8))?.first?.status == 201, "router: \(uploaded.prefix(300))")
             #expect(uploadSeconds > 5, "the upload (\(upload.finished.count) bytes) took only \(uploadSeconds) s")
         }
