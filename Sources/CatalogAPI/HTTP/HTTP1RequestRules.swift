@@ -89,9 +89,3 @@ final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 }
-
-/// A request refused before it reaches the router (as a parse error is): `ExpectContinueHandler` answers it with
-/// `problem` once every earlier request is answered, then closes the connection.
-struct RequestRefusal: Error {
-    let problem: Problem
-}

@@ -1,0 +1,39 @@
+import CatalogCore
+import Foundation
+import HTTPTypes
+import Logging
+import Metrics
+import NIOCore
+
+extension Route.Lane {
+    /// GET and HEAD of a snapshot representation, answered from heads the responder renders once per version.
+    /// `source.representation` is given the pattern's first placeholder (empty without one) and gives nil when
+    /// there is no such representation (the router answers 404).
+    static func representation(_ source: PreparedSource) -> Route.Lane {
+        // Prepared on first use per version (a few microseconds; races prepare twice, harmlessly).
+        let prepared = SnapshotMemo<String, PreparedAnswers>(capacity: 4096)
+        return Route.Lane { request, _ in
+            // If-Modified-Since alone needs a date parsed: the router.
+            guard !(request.fields.modifiedSince && request.fields.ifNoneMatch == nil), let snapshot = source.snapshots.current else { return nil }
+            let key = request.captures.first.map(request.string) ?? ""
+            var missing = false
+            let answers = prepared.value(for: key, in: snapshot) {
+                guard let answers = PreparedAnswers(snapshot: snapshot, key: key, source: source) else {
+                    missing = true
+                    return (PreparedAnswers.none, false)
+                }
+                return (answers, true)
+            }
+            guard !missing else { return nil }
+            var coding = ConditionalRequest.CodingPreference()
+            if let acceptEncoding = request.fields.acceptEncoding { coding.read(fieldLine: request.slice(acceptEncoding)) }
+            let variant = coding.prefersGzip ? answers.gzip : answers.identity
+            let notModified = request.fields.ifNoneMatch.map { range in
+                variant.eTag.withUnsafeBufferPointer { ConditionalRequest.noneMatchFails(fieldLine: request.slice(range), current: $0) }
+            } ?? false
+            if notModified { return RawAnswer(status: .notModified, head: variant.notModified, body: .none) }
+            if request.method == .head { return RawAnswer(status: .ok, head: variant.okToHead, body: .none) }
+            return RawAnswer(status: .ok, head: variant.okToGet, body: .buffer(variant.body))
+        }
+    }
+}
