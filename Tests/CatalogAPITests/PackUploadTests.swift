@@ -233,16 +233,24 @@ struct PackUploadTests {
                         let body = #"{"publisher":"writer \#(index)"}"#
                         let request = "PATCH /v1/admin/packs/contested HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(TestService.adminToken)\r\n"
                             + "Content-Type: application/json\r\nIf-Match: \"r1\"\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
-                        let answer = try await RawHTTP.exchange(port: port, Array(request.utf8), receiveTimeout: 120)
-                        return HTTPResponse.Status(code: Int(answer.dropFirst(9).prefix(3)) ?? 0)
+                        // A 503 (no pooled connection within 15 s in a loaded run: fifty writers on a pool of five)
+                        // is load shedding; retried as a client would, it can only be a 412 now.
+                        var status = HTTPResponse.Status(code: 0)
+                        for attempt in 0..<4 {
+                            if attempt > 0 { try await Task.sleep(for: .seconds(1)) }
+                            let answer = try await RawHTTP.exchange(port: port, Array(request.utf8), receiveTimeout: 120)
+                            status = HTTPResponse.Status(code: Int(answer.dropFirst(9).prefix(3)) ?? 0)
+                            guard status == .serviceUnavailable else { break }
+                        }
+                        return status
                     }
                 }
                 var statuses: [HTTPResponse.Status] = []
                 for try await status in group { statuses.append(status) }
                 return statuses
             }
-            #expect(statuses.filter { $0 == .ok }.count == 1)
-            #expect(statuses.filter { $0 == .preconditionFailed }.count == 49)
+            #expect(statuses.filter { $0 == .ok }.count == 1, "\(statuses.map(\.code))")
+            #expect(statuses.filter { $0 == .preconditionFailed }.count == 49, "\(statuses.map(\.code))")
             #expect(try await TestService.query(database, "SELECT revision FROM sticker_packs WHERE id = 'contested'", as: Int.self) == [2])
         }
     }
