@@ -36,7 +36,7 @@ struct ResolveController {
             return authenticator.admits(fieldLine: request.slice(authorization))
         }
         let lane = Route.Lane(maximumBodyBytes: Self.maximumBodyBytes, admits: admits) { request, _ in
-            guard admits(request), let contentType = request.fields.contentType, JSONRequest.isJSON(fieldLine: request.slice(contentType)),
+            guard let contentType = request.fields.contentType, JSONRequest.isJSON(fieldLine: request.slice(contentType)),
                   let batch = try? Self.batch(request.slice(request.body)), let snapshot = resolver.snapshots.current,
                   let items = itemsFromMemory(batch, snapshot: snapshot)
             else { return nil }

@@ -172,7 +172,7 @@ final class RawRoutes: Sendable {
             logger[metadataKey: "request.id"] = .string(suppliedID.map(request.string) ?? RequestLoggingMiddleware.id(generatedID))
             return logger
         }
-        guard let answer = route.respond(request, makeLogger) else { return .notMine }
+        guard route.admits(request), let answer = route.respond(request, makeLogger) else { return .notMine }
 
         let bodyBytes: Int
         switch answer.body {

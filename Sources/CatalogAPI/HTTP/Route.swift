@@ -11,7 +11,8 @@ struct Route: Sendable {
     /// How the byte lane answers the route: whatever it declines (nil) goes to `handler` on the router.
     struct Lane: Sendable {
         var maximumBodyBytes = 0
-        /// Whether the request's credentials would be taken, from its head alone (asked before a `100 Continue`).
+        /// Whether the request's credentials would be taken, from its head alone: asked before a `100 Continue` and
+        /// before `respond`, which only sees admitted requests (a refusal is the router's).
         var admits: @Sendable (RawRequest) -> Bool = { _ in true }
         var respond: @Sendable (_ request: RawRequest, _ logger: () -> Logger) -> RawAnswer?
     }
