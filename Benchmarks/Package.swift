@@ -32,6 +32,14 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "SearchIndexLoop",
+            dependencies: [
+                .product(name: "CatalogCore", package: mainPackage),
+                .product(name: "OpenIMContent", package: mainPackage),
+            ],
+            path: "Benchmarks/SearchIndexLoop"
+        ),
+        .executableTarget(
             name: "EncodeDecodeLoop",
             dependencies: [.product(name: "OpenIMContent", package: mainPackage)],
             path: "Benchmarks/EncodeDecodeLoop"

@@ -97,10 +97,15 @@ def wrk(url, script):
 
 
 def start_nginx(work):
-    root = os.path.join(work, "root", "v1")
-    os.makedirs(root)
     _, identity = fetch(BASE + "/v1/catalog", [])
     _, gzipped = fetch(BASE + "/v1/catalog", [("Accept-Encoding", "gzip")])
+    return serve_with_nginx(work, identity, gzipped)
+
+
+def serve_with_nginx(work, identity, gzipped):
+    """nginx at Debian's defaults serving `identity` (and `gzipped` by gzip_static) at /v1/catalog."""
+    root = os.path.join(work, "root", "v1")
+    os.makedirs(root)
     open(os.path.join(root, "catalog"), "wb").write(identity)
     open(os.path.join(root, "catalog.gz"), "wb").write(gzipped)
     subprocess.run(["chmod", "-R", "a+rX", work], check=True)

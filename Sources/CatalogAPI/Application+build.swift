@@ -88,6 +88,7 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
     let table = RouteTable(routes:
         HealthController(database: components.database, snapshots: components.snapshots, drain: components.drain).routes()
         + CatalogController(snapshots: components.snapshots, repository: components.packs, responder: responder).routes()
+        + SearchController(snapshots: components.snapshots, responder: responder).routes()
         + AssetController(repository: components.packs).routes()
         + GIFConfigController(snapshots: components.snapshots, repository: components.packs, responder: responder).routes()
         + MediaController(repository: components.media, storageOrigin: configuration.storageOrigin).routes()

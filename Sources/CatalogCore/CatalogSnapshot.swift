@@ -32,11 +32,12 @@ public struct PreparedRepresentation: Sendable {
     /// Strong ETag of the gzip bytes: a different representation needs a different strong tag (RFC 9110 §8.8.3).
     public let gzipETag: String
 
-    /// Prepares `bytes`, compressing them once.
-    public init(bytes: [UInt8]) {
+    /// Prepares `bytes`, compressing them once: as small as zlib can for what is served all version long, at its
+    /// default level for answers prepared per request (search pages).
+    public init(bytes: [UInt8], compressionLevel: ZlibConfiguration.CompressionLevel = .bestCompression) {
         identity = ByteBuffer(bytes: bytes)
         var source = identity
-        gzip = (try? source.compress(with: .gzip(configuration: .init(compressionLevel: .bestCompression)))) ?? identity
+        gzip = (try? source.compress(with: .gzip(configuration: .init(compressionLevel: compressionLevel)))) ?? identity
         let hash = String(PackAssembler.sha256Hex(bytes).prefix(32))
         eTag = "\"\(hash)\""
         gzipETag = "\"\(hash)-gz\""
@@ -73,6 +74,10 @@ public final class CatalogSnapshot: Sendable {
     /// The GIF configuration in force at this version, and its public document.
     public let gifConfiguration: GIFConfiguration
     public let gifDocument: PreparedRepresentation
+    /// Search over the published stickers and packs, and emoji suggestions.
+    public let search: SearchIndex
+    /// The emoji → sticker ids map clients suggest from offline (`SearchIndex.emojiIndexJSON`).
+    public let emojiIndex: PreparedRepresentation
 
     /// Builds the snapshot of `content`; asset URLs start with `publicBaseURL`.
     public init(content: CatalogContent, publicBaseURL: String) {
@@ -134,6 +139,8 @@ public final class CatalogSnapshot: Sendable {
         withdrawnStickers = withdrawn
         gifConfiguration = content.gif.configuration
         gifDocument = PreparedRepresentation(bytes: content.gif.publicBytes)
+        search = SearchIndex(packs: published, popular: content.popular, baseURL: publicBaseURL)
+        emojiIndex = PreparedRepresentation(bytes: search.emojiIndexJSON())
     }
 
     /// The public URL of an asset: content-addressed, so it never changes meaning and caches forever.
@@ -149,8 +156,21 @@ public final class CatalogSnapshot: Sendable {
             item.member("emojis", sticker.emojis)
             item.member("height", sticker.asset.height)
             item.member("id", sticker.id)
-            item.member("keywords", sticker.keywords)
+            if storageFacts {
+                // The admin's document keeps the form the manifest used, so it can be PUT back unchanged.
+                if sticker.localizedKeywords.isEmpty {
+                    item.member("keywords", sticker.keywords)
+                } else {
+                    item.member("keywords") { $0.localizedLists(sticker.localizedKeywords) }
+                }
+            } else {
+                // Clients read one flat list (every locale's keywords) and, when given, the lists per locale.
+                item.member("keywords", sticker.allKeywords)
+            }
             item.member("label", sticker.label)
+            if !storageFacts, !sticker.localizedKeywords.isEmpty {
+                item.member("localizedKeywords") { $0.localizedLists(sticker.localizedKeywords) }
+            }
             item.member("mime", sticker.asset.mime)
             if storageFacts { item.member("sha256", sticker.asset.sha256) }
             item.member("url", assetURL(sticker.asset, baseURL: baseURL))
@@ -158,20 +178,45 @@ public final class CatalogSnapshot: Sendable {
         }
     }
 
-    /// Writes a pack as clients see it (keys sorted).
-    public static func write(pack: StoredPack, baseURL: String, to writer: inout JSONWriter) {
+    /// Writes a pack as clients see it (keys sorted); without `stickers`, their count replaces them (search results).
+    public static func write(pack: StoredPack, baseURL: String, stickers withStickers: Bool = true, to writer: inout JSONWriter) {
         writer.object { object in
             object.member("animated", pack.animated)
             object.member("description") { $0.stringObject(pack.description) }
             object.member("id", pack.id)
             object.member("publisher", pack.publisher)
             object.member("revision", pack.revision)
-            object.member("stickers") { stickers in
-                stickers.array(pack.stickers) { array, sticker in write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &array) }
+            if withStickers {
+                object.member("stickers") { stickers in
+                    stickers.array(pack.stickers) { array, sticker in write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &array) }
+                }
+            } else {
+                object.member("stickerCount", pack.stickers.count)
             }
             object.member("tags", pack.tags)
             object.member("title") { $0.stringObject(pack.title) }
             object.member("trayUrl", assetURL(pack.tray, baseURL: baseURL))
+        }
+    }
+}
+
+extension StoredSticker {
+    /// The locale-neutral keywords, then each locale's (locales sorted), each keyword once.
+    public var allKeywords: [String] {
+        var seen = Set<String>()
+        var result: [String] = []
+        for keyword in keywords + localizedKeywords.keys.sorted().flatMap({ localizedKeywords[$0] ?? [] }) where seen.insert(keyword).inserted {
+            result.append(keyword)
+        }
+        return result
+    }
+}
+
+extension JSONWriter {
+    /// Writes locale → list of strings, keys sorted bytewise.
+    mutating func localizedLists(_ values: [String: [String]]) {
+        object { object in
+            for key in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) { object.member(key, values[key] ?? []) }
         }
     }
 }

@@ -12,6 +12,9 @@ public enum ManifestParser {
     static let stickerReadOnlyFields: Set<String> = ["url", "mime", "width", "height", "animated", "byteSize", "frameCount", "position"]
     static let patchFields: Set<String> = ["title", "description", "publisher", "status", "tags", "position"]
 
+    /// Whether `value` is a locale tag as titles and keywords take them (`en`, `zh-Hans`, `pt-BR`).
+    public static func isLocaleTag(_ value: String) -> Bool { Issues.isLocale(value) }
+
     /// Parses manifest bytes; `expectedId` (from the URL of a PUT) must match the manifest's id when both are given.
     public static func parse(_ bytes: [UInt8], expectedId: String? = nil) throws(PackValidationError) -> PackManifest {
         let (json, members) = try Issues.object(bytes, field: "manifest", limit: CatalogLimits.maximumManifestBytes)
@@ -283,12 +286,24 @@ struct Issues {
         }
     }
 
+    /// Keywords per locale (`{"en": ["hello"], "zh-Hans": ["你好"]}`): each locale's list has the flat list's limits.
+    mutating func localizedLists(_ members: [(key: String, value: JSONValue)], path: String) -> [String: [String]] {
+        if members.count > CatalogLimits.maximumLocales { add(path, "must have at most \(CatalogLimits.maximumLocales) locales"); return [:] }
+        var result: [String: [String]] = [:]
+        for member in members {
+            let field = "\(path).\(member.key)"
+            guard Self.isLocale(member.key) else { add(field, "is not a locale tag such as en or zh-Hans"); continue }
+            guard case .array = member.value else { add(field, "must be an array of keywords"); continue }
+            if let list = stringList(member.value, path: field, maxCount: CatalogLimits.maximumKeywords, maxLength: CatalogLimits.maximumKeywordLength), !list.isEmpty {
+                result[member.key] = list
+            }
+        }
+        return result
+    }
+
     static func isEmoji(_ value: String) -> Bool {
         guard value.count == 1, let character = value.first else { return false }
-        let scalars = character.unicodeScalars
-        if scalars.contains(where: { $0.properties.isEmojiPresentation }) { return true }
-        // Text-default emoji (☺, ❤) count when followed by the emoji variation selector or a keycap.
-        return scalars.contains(where: { $0.properties.isEmoji && !$0.isASCII }) || scalars.contains(where: { $0.value == 0xFE0F || $0.value == 0x20E3 })
+        return EmojiKey.isEmoji(character)
     }
 
     mutating func sticker(_ value: JSONValue, path: String) -> StickerManifest? {
@@ -318,12 +333,19 @@ struct Issues {
         case nil, .null?: add("\(path).emojis", "is required: 1 to \(CatalogLimits.emojisPerSticker.upperBound) emojis")
         default: add("\(path).emojis", "must be an array of emojis")
         }
-        let keywords = stringList(value["keywords"], path: "\(path).keywords", maxCount: CatalogLimits.maximumKeywords, maxLength: CatalogLimits.maximumKeywordLength)
+        var keywords: [String]?
+        var localizedKeywords: [String: [String]] = [:]
+        if case .object(let members)? = value["keywords"] {
+            localizedKeywords = localizedLists(members, path: "\(path).keywords")
+            keywords = []
+        } else {
+            keywords = stringList(value["keywords"], path: "\(path).keywords", maxCount: CatalogLimits.maximumKeywords, maxLength: CatalogLimits.maximumKeywordLength)
+        }
         var label: String?
         if let text = optionalString(value, "label", path: "\(path).label") {
             label = self.text(text, path: "\(path).label", maxLength: CatalogLimits.maximumLabelLength)
         }
         guard list.count == before, let id, let asset else { return nil }
-        return StickerManifest(id: id, asset: asset, emojis: emojis, keywords: keywords ?? [], label: label)
+        return StickerManifest(id: id, asset: asset, emojis: emojis, keywords: keywords ?? [], localizedKeywords: localizedKeywords, label: label)
     }
 }

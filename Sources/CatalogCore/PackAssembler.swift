@@ -188,7 +188,7 @@ struct AssetResolver {
         if let packAnimated, packAnimated != asset.animated {
             issues.append(FieldIssue(field: name, message: packAnimated ? "is static but the pack is marked animated" : "is animated but the pack is marked static"))
         }
-        return StoredSticker(id: sticker.id, asset: asset, emojis: sticker.emojis, keywords: sticker.keywords, label: sticker.label)
+        return StoredSticker(id: sticker.id, asset: asset, emojis: sticker.emojis, keywords: sticker.keywords, localizedKeywords: sticker.localizedKeywords, label: sticker.label)
     }
 
     /// Refuses files nothing refers to, throws the collected issues, or returns the new images (each once).

@@ -91,13 +91,16 @@ public struct StickerManifest: Sendable, Equatable {
     public var asset: AssetReference
     public var emojis: [String]
     public var keywords: [String]
+    /// Keywords per locale (`{"en": ["hello"], "zh-Hans": ["你好"]}`), beside the locale-neutral `keywords`.
+    public var localizedKeywords: [String: [String]]
     public var label: String?
 
-    public init(id: String, asset: AssetReference, emojis: [String], keywords: [String], label: String?) {
+    public init(id: String, asset: AssetReference, emojis: [String], keywords: [String], localizedKeywords: [String: [String]] = [:], label: String?) {
         self.id = id
         self.asset = asset
         self.emojis = emojis
         self.keywords = keywords
+        self.localizedKeywords = localizedKeywords
         self.label = label
     }
 }
@@ -139,13 +142,16 @@ public struct StoredSticker: Sendable, Equatable {
     public var asset: AssetDescriptor
     public var emojis: [String]
     public var keywords: [String]
+    /// Keywords per locale (`{"en": ["hello"], "zh-Hans": ["你好"]}`), beside the locale-neutral `keywords`.
+    public var localizedKeywords: [String: [String]]
     public var label: String?
 
-    public init(id: String, asset: AssetDescriptor, emojis: [String], keywords: [String], label: String?) {
+    public init(id: String, asset: AssetDescriptor, emojis: [String], keywords: [String], localizedKeywords: [String: [String]] = [:], label: String?) {
         self.id = id
         self.asset = asset
         self.emojis = emojis
         self.keywords = keywords
+        self.localizedKeywords = localizedKeywords
         self.label = label
     }
 }

@@ -89,8 +89,9 @@ extension PostgresPackRepository {
         for (position, sticker) in stickers.enumerated() {
             try await connection.query(
                 """
-                INSERT INTO stickers (id, pack_id, position, asset_sha256, emojis, keywords, label)
-                VALUES (\(sticker.id), \(packId), \(position), \(sticker.asset.sha256), \(sticker.emojis), \(sticker.keywords), \(sticker.label))
+                INSERT INTO stickers (id, pack_id, position, asset_sha256, emojis, keywords, label, localized_keywords)
+                VALUES (\(sticker.id), \(packId), \(position), \(sticker.asset.sha256), \(sticker.emojis), \(sticker.keywords), \(sticker.label),
+                        \(Self.localizedListsJSON(sticker.localizedKeywords))::jsonb)
                 """,
                 logger: logger
             )
@@ -243,8 +244,9 @@ extension PostgresPackRepository {
             if let newAsset { try await insertAssets([newAsset], on: connection) }
             try await connection.query(
                 """
-                INSERT INTO stickers (id, pack_id, position, asset_sha256, emojis, keywords, label)
-                VALUES (\(sticker.id), \(packId), \(current.stickers.count), \(sticker.asset.sha256), \(sticker.emojis), \(sticker.keywords), \(sticker.label))
+                INSERT INTO stickers (id, pack_id, position, asset_sha256, emojis, keywords, label, localized_keywords)
+                VALUES (\(sticker.id), \(packId), \(current.stickers.count), \(sticker.asset.sha256), \(sticker.emojis), \(sticker.keywords), \(sticker.label),
+                        \(Self.localizedListsJSON(sticker.localizedKeywords))::jsonb)
                 """,
                 logger: logger
             )

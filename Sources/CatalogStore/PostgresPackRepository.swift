@@ -22,10 +22,12 @@ public struct PostgresPackRepository: PackRepository {
         p.id, p.title::text, p.description::text, p.publisher, p.status, p.position, p.animated, p.tags, p.revision,
         p.created_at, p.updated_at, a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count
         """
-    static let stickerColumns = "s.id, s.pack_id, s.emojis, s.keywords, s.label, a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count"
+    static let stickerColumns = """
+        s.id, s.pack_id, s.emojis, s.keywords, s.label, a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count, s.localized_keywords::text
+        """
 
     typealias PackRow = (String, String, String, String, String, Int, Bool, [String], Int, Date, Date, String, String, Int, Int, Int, Int)
-    typealias StickerRow = (String, String, [String], [String], String?, String, String, Int, Int, Int, Int)
+    typealias StickerRow = (String, String, [String], [String], String?, String, String, Int, Int, Int, Int, String)
 
     static func localized(_ json: String) -> [String: String] {
         guard case .object(let members)? = try? JSONParser.parse(json) else { return [:] }
@@ -37,6 +39,25 @@ public struct PostgresPackRepository: PackRepository {
     static func localizedJSON(_ texts: [String: String]) -> String {
         var writer = JSONWriter()
         writer.stringObject(texts)
+        return writer.string
+    }
+
+    /// Keywords per locale from their jsonb column.
+    static func localizedLists(_ json: String) -> [String: [String]] {
+        guard case .object(let members)? = try? JSONParser.parse(json) else { return [:] }
+        var result: [String: [String]] = [:]
+        for member in members {
+            guard case .array(let elements) = member.value else { continue }
+            result[member.key] = elements.compactMap { if case .string(let text) = $0 { text } else { nil } }
+        }
+        return result
+    }
+
+    static func localizedListsJSON(_ lists: [String: [String]]) -> String {
+        var writer = JSONWriter()
+        writer.object { object in
+            for key in lists.keys.sorted() { object.member(key, lists[key] ?? []) }
+        }
         return writer.string
     }
 
@@ -52,7 +73,7 @@ public struct PostgresPackRepository: PackRepository {
     static func sticker(_ row: StickerRow) -> StoredSticker {
         StoredSticker(
             id: row.0, asset: AssetDescriptor(sha256: row.5, mime: row.6, byteSize: row.7, width: row.8, height: row.9, frameCount: row.10),
-            emojis: row.2, keywords: row.3, label: row.4
+            emojis: row.2, keywords: row.3, localizedKeywords: localizedLists(row.11), label: row.4
         )
     }
 

@@ -80,6 +80,17 @@ struct PreviewController {
         return Response(status: .seeOther, headers: headers)
     }
 
+    /// A sticker's keywords as the preview shows them: the neutral ones, then each locale's with its tag
+    /// (`hello, hi · zh-Hans: 你好`); empty without keywords.
+    static func keywordsText(_ sticker: StoredSticker) -> String {
+        var parts: [String] = []
+        if !sticker.keywords.isEmpty { parts.append(sticker.keywords.joined(separator: ", ")) }
+        for locale in sticker.localizedKeywords.keys.sorted() {
+            parts.append("\(locale): \((sticker.localizedKeywords[locale] ?? []).joined(separator: ", "))")
+        }
+        return parts.joined(separator: " · ")
+    }
+
     static func html(_ text: String, extraCSP: String? = nil) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -125,6 +136,8 @@ struct PreviewController {
                             "height": String(sticker.asset.height),
                             "emojis": sticker.emojis.joined(separator: " "),
                             "label": sticker.label ?? sticker.emojis.joined(separator: " "),
+                            "keywords": Self.keywordsText(sticker),
+                            "hasKeywords": !sticker.keywords.isEmpty || !sticker.localizedKeywords.isEmpty,
                         ]
                     },
                 ]
@@ -197,7 +210,7 @@ table{border-collapse:collapse}td,th{text-align:left;padding:.2rem .8rem .2rem 0
 {{title}} <span class="badge {{status}}">{{status}}</span>{{#animated}} <span class="badge">animated</span>{{/animated}}</h2>
 <p><code>{{id}}</code> · {{titles}} · by {{publisher}} · revision {{revision}} · {{stickerCount}} stickers</p>
 <div class="grid">
-{{#stickers}}<figure><img class="sticker" src="{{url}}" width="{{width}}" height="{{height}}" alt="{{label}}" title="{{id}}"><figcaption>{{emojis}} <code>{{id}}</code></figcaption></figure>
+{{#stickers}}<figure><img class="sticker" src="{{url}}" width="{{width}}" height="{{height}}" alt="{{label}}" title="{{id}}"><figcaption>{{emojis}} <code>{{id}}</code>{{#hasKeywords}}<br><small class="keywords">{{keywords}}</small>{{/hasKeywords}}</figcaption></figure>
 {{/stickers}}
 </div></section>
 {{/packs}}

@@ -12,9 +12,13 @@ struct RawRequest {
     let method: HTTPRequest.Method
     /// The pattern's placeholder values, in order.
     let captures: [Range<Int>]
+    /// The target after `?` (up to a `#`), as sent: still percent-encoded.
+    let query: Range<Int>?
     let fields: RawFields
     let body: Range<Int>
 
     func slice(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
     func string(_ range: Range<Int>) -> String { String(decoding: slice(range), as: UTF8.self) }
+    /// The query as the router's `uri.query` gives it; empty without one.
+    var queryText: String { query.map(string) ?? "" }
 }

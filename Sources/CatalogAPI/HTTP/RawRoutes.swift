@@ -106,6 +106,8 @@ final class RawRoutes: Sendable {
         let target = line.target
         let pathEnd = bytes[target].firstIndex(of: UInt8(ascii: "?")) ?? target.upperBound
         let path = target.lowerBound..<pathEnd
+        let query = pathEnd < target.upperBound
+            ? (pathEnd + 1)..<(bytes[(pathEnd + 1)..<target.upperBound].firstIndex(of: UInt8(ascii: "#")) ?? target.upperBound) : nil
         guard !bytes[path].contains(UInt8(ascii: "%")) else { return .notMine }
         var found: (index: Int, captures: [Range<Int>])?
         for (index, route) in routes.enumerated() where route.methods.contains(line.method) {
@@ -158,7 +160,7 @@ final class RawRoutes: Sendable {
               bodyLength <= route.maximumBodyBytes
         else { return .notMine }
 
-        let request = RawRequest(bytes: bytes, method: line.method, captures: captures, fields: fields, body: length..<min(raw.count, length + bodyLength))
+        let request = RawRequest(bytes: bytes, method: line.method, captures: captures, query: query, fields: fields, body: length..<min(raw.count, length + bodyLength))
         guard raw.count >= length + bodyLength else {
             // An interim answer only to HTTP/1.1 (RFC 9110 §10.1.1), once, and only if the route would take the
             // request: a refusal is the router's, without a 100 before it.

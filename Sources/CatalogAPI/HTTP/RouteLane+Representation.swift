@@ -7,15 +7,17 @@ import NIOCore
 
 extension Route.Lane {
     /// GET and HEAD of a snapshot representation, answered from heads the responder renders once per version.
-    /// `source.representation` is given the pattern's first placeholder (empty without one) and gives nil when
-    /// there is no such representation (the router answers 404).
-    static func representation(_ source: PreparedSource) -> Route.Lane {
+    /// `source.representation` is given the request's `key` (by default the pattern's first placeholder, empty
+    /// without one) and gives nil when there is no such representation (the router answers: 404, or the refusal).
+    static func representation(
+        _ source: PreparedSource, capacity: Int = 4096, key: @escaping @Sendable (RawRequest) -> String = { request in request.captures.first.map(request.string) ?? "" }
+    ) -> Route.Lane {
         // Prepared on first use per version (a few microseconds; races prepare twice, harmlessly).
-        let prepared = SnapshotMemo<String, PreparedAnswers>(capacity: 4096)
+        let prepared = SnapshotMemo<String, PreparedAnswers>(capacity: capacity)
         return Route.Lane { request, _ in
             // If-Modified-Since alone needs a date parsed: the router.
             guard !(request.fields.modifiedSince && request.fields.ifNoneMatch == nil), let snapshot = source.snapshots.current else { return nil }
-            let key = request.captures.first.map(request.string) ?? ""
+            let key = key(request)
             var missing = false
             let answers = prepared.value(for: key, in: snapshot) {
                 guard let answers = PreparedAnswers(snapshot: snapshot, key: key, source: source) else {

@@ -99,6 +99,9 @@ struct CatalogController {
             var writer = JSONWriter()
             writer.object { object in
                 object.member("currentVersion", current)
+                // The emoji index follows the published stickers, their order and the popular ranking; true may
+                // mean it came out the same (its ETag then still answers 304).
+                object.member("emojiIndexChanged", !packs.isEmpty || orderChanged || popularChanged)
                 object.member("gifConfigChanged", gifConfigChanged)
                 object.member("orderChanged", orderChanged)
                 object.member("packs") { packsWriter in

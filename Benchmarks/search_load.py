@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Search over HTTP with the headers real clients send, at 64 connections, against the running service at its
+defaults (load Benchmarks/search_catalog.py's catalog first), with nginx at Debian's defaults serving one search
+answer as a static file in the same run: the floor this machine sets for any answer at that concurrency.
+
+For each client profile (Benchmarks/client-profiles.txt: okhttp, urlsession, chrome, cdn) and each kind of query
+(one word; two or three words of one sticker; one emoji; and the stickers-for-emoji suggestions), wrk cycles
+through 3,000 distinct queries — more than the service remembers per version (2,048), so nearly every request is
+ranked afresh — and, separately, through 20 of them (then answered from the per-version memo, as repeated searches
+are). Prints a Markdown table; no pass/fail (the figures go in docs/BENCHMARKS.md).
+
+    Benchmarks/search_catalog.py queries > /tmp/search-queries.json
+    Benchmarks/search_load.py http://127.0.0.1:8080 /tmp/search-queries.json [seconds]
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8080"
+QUERIES = sys.argv[2] if len(sys.argv) > 2 else "/tmp/search-queries.json"
+SECONDS = sys.argv[3] if len(sys.argv) > 3 else "5"
+sys.argv = [sys.argv[0], BASE, SECONDS]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import client_profiles as cp  # noqa: E402  (reads BASE and SECONDS from the argv set above)
+
+
+def lua_rotating(work, name, profile, host, paths):
+    """A wrk script sending `paths` in turn, each thread from its own starting point, with the profile's headers
+    (and Accept-Encoding: gzip where the profile sends none, as for the catalog cases)."""
+    def lua_string(value):
+        return "[==[" + value + "]==]"
+    headers = [(n, v) for n, v in profile["headers"] if n.lower() != "host"]
+    if not any(n.lower() == "accept-encoding" for n, _ in headers):
+        headers.append(("Accept-Encoding", "gzip"))
+    headers.append(("Host", host))
+    path = os.path.join(work, name + ".lua")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("local paths = {" + ",".join(lua_string(p) for p in paths) + "}\n")
+        f.write("local headers = {" + ",".join(f"[{lua_string(n)}] = {lua_string(v)}" for n, v in headers) + "}\n")
+        f.write("local i = 0\n")
+        f.write("init = function(args) math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16)); i = math.random(#paths) end\n")
+        f.write("request = function() i = i + 1; if i > #paths then i = 1 end; return wrk.format('GET', paths[i], headers) end\n")
+    return path
+
+
+def target(kind, text):
+    if kind == "suggest":
+        return "/v1/catalog/stickers-for-emoji?emoji=" + urllib.parse.quote(text, safe="")
+    return "/v1/catalog/search?q=" + urllib.parse.quote(text, safe="") + "&locale=en"
+
+
+def wrk(url, script):
+    out = subprocess.run(["wrk", "-t2", f"-c{cp.CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", script, url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"\s50%\s+([\d.]+\w+)", out).group(1)
+    p99 = re.search(r"\s99%\s+([\d.]+\w+)", out).group(1)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, p50, p99, int(bad.group(1)) if bad else 0
+
+
+def under_a_millisecond(p99):
+    return p99.endswith("us") or (p99.endswith("ms") and float(p99[:-2]) < 1)
+
+
+def main():
+    queries = json.load(open(QUERIES, encoding="utf-8"))
+    queries["suggest"] = queries["emoji"]
+    work = tempfile.mkdtemp()
+    os.chmod(work, 0o755)
+    host = BASE.split("//", 1)[1]
+    try:
+        sample = BASE + target("one", queries["one"][0])
+        _, identity = cp.fetch(sample, [])
+        _, gzipped = cp.fetch(sample, [("Accept-Encoding", "gzip")])
+        cp.serve_with_nginx(work, identity, gzipped)
+        nginx = f"http://127.0.0.1:{cp.NGINX_PORT}"
+        print(f"one search answer: {len(identity)} bytes identity, {len(gzipped)} gzip; wrk -t2 -c{cp.CONNECTIONS}, {SECONDS} s per case\n")
+        print("| profile | queries | service req/s | service p50 | service p99 | p99 < 1 ms | nginx static answer req/s | nginx p99 |")
+        print("|---|---|---|---|---|---|---|---|")
+        for profile in cp.profiles():
+            if profile["name"] not in ("okhttp", "urlsession", "chrome", "cdn"):
+                continue
+            n_rps, _, n_p99, _ = wrk(nginx + "/v1/catalog", lua_rotating(work, f"nginx-{profile['name']}", profile, f"127.0.0.1:{cp.NGINX_PORT}", ["/v1/catalog"]))
+            for kind in ("one", "few", "emoji", "suggest"):
+                for label, texts in ((f"{kind}: 3,000 distinct", queries[kind]), (f"{kind}: 20 repeated", queries[kind][:20])):
+                    script = lua_rotating(work, f"{profile['name']}-{kind}-{len(texts)}", profile, host, [target(kind, t) for t in texts])
+                    rps, p50, p99, bad = wrk(BASE + "/", script)
+                    note = f" (non-2xx/3xx {bad})" if bad else ""
+                    met = "met" if under_a_millisecond(p99) else "NOT met"
+                    print(f"| {profile['name']} | {label} | {rps:,.0f} | {p50} | {p99} | {met}{note} | {n_rps:,.0f} | {n_p99} |", flush=True)
+    finally:
+        pid = os.path.join(work, "nginx.pid")
+        if os.path.exists(pid):
+            subprocess.run(["kill", open(pid).read().strip()])
+        time.sleep(0.3)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

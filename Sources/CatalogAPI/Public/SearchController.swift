@@ -1,0 +1,115 @@
+import CatalogCore
+import HTTPTypes
+import Hummingbird
+import OpenIMContent
+
+/// Finding stickers: search by words and emoji, the stickers for one emoji, and the whole emoji index — all from the
+/// snapshot's `SearchIndex`, cached like the catalog (strong ETags, 304, gzip, `Catalog-Version`).
+struct SearchController {
+    let snapshots: CatalogSnapshotStore
+    let responder: RepresentationResponder
+    /// Answers per snapshot by raw query text: the same query typed by many users is ranked once per version.
+    /// Refusals are remembered too: a malformed query repeated costs a lookup.
+    let searchPages = SnapshotMemo<String, Result<PreparedRepresentation, Problem>>(capacity: 2048)
+    let emojiPages = SnapshotMemo<String, Result<PreparedRepresentation, Problem>>(capacity: 2048)
+
+    static let searchParameters: Set<String> = ["q", "locale", "limit", "cursor"]
+    static let emojiParameters: Set<String> = ["emoji", "limit"]
+    /// Longest query: a picker's search box, not a document.
+    static let maximumQueryBytes = 256
+    static let defaultPageSize = 20
+    static let maximumPageSize = 100
+    /// Furthest a cursor may point: past this, a user refines the query rather than scrolling.
+    static let maximumOffset = 10_000
+    static let defaultSuggestions = 50
+    static let maximumSuggestions = 200
+
+    /// All three are answered by the byte lane too; whatever it declines (a malformed query, If-Modified-Since) is
+    /// the router's, through the same functions.
+    func routes() -> [Route] {
+        let searchLane = Route.Lane.representation(
+            PreparedSource(snapshots: snapshots, responder: responder) { snapshot, query in (try? searchPage(snapshot, rawQuery: query)).map { ($0, nil) } },
+            capacity: 2048, key: { $0.queryText }
+        )
+        let emojiLane = Route.Lane.representation(
+            PreparedSource(snapshots: snapshots, responder: responder) { snapshot, query in (try? emojiPage(snapshot, rawQuery: query)).map { ($0, nil) } },
+            capacity: 2048, key: { $0.queryText }
+        )
+        let indexLane = Route.Lane.representation(PreparedSource(snapshots: snapshots, responder: responder) { snapshot, _ in (snapshot.emojiIndex, nil) })
+        return [
+            Route([.get, .head], "/v1/catalog/search", lane: searchLane) { request, _ in
+                try respond(request) { try searchPage($0, rawQuery: request.uri.query ?? "") }
+            },
+            Route([.get, .head], "/v1/catalog/stickers-for-emoji", lane: emojiLane) { request, _ in
+                try respond(request) { try emojiPage($0, rawQuery: request.uri.query ?? "") }
+            },
+            Route([.get, .head], "/v1/catalog/emoji-index", lane: indexLane) { request, _ in
+                try respond(request) { $0.emojiIndex }
+            },
+        ] + ["/v1/catalog/search", "/v1/catalog/stickers-for-emoji", "/v1/catalog/emoji-index"].map { path in
+            Route(.options, path) { _, _ in CatalogController.preflight() }
+        }
+    }
+
+    func respond(_ request: Request, representation: (CatalogSnapshot) throws -> PreparedRepresentation) throws -> Response {
+        guard let snapshot = snapshots.current else { throw Problem.unavailable("The catalog is loading; retry shortly.") }
+        let prepared = try representation(snapshot)
+        return responder.respond(method: request.method, headers: request.headers, representation: prepared, lastModified: nil, catalogVersion: snapshot.version)
+            .response
+    }
+
+    // MARK: Search
+
+    /// One page of results for `rawQuery` (`q`, `locale`, `limit`, `cursor`) at `snapshot`.
+    func searchPage(_ snapshot: CatalogSnapshot, rawQuery: String) throws(Problem) -> PreparedRepresentation {
+        try searchPages.value(for: rawQuery, in: snapshot) {
+            (Result { () throws(Problem) in try makeSearchPage(snapshot, rawQuery: rawQuery) }, true)
+        }.get()
+    }
+
+    func makeSearchPage(_ snapshot: CatalogSnapshot, rawQuery: String) throws(Problem) -> PreparedRepresentation {
+        let request = try SearchRequest(rawQuery: rawQuery, version: snapshot.version)
+        let matches = snapshot.search.search(request.query)
+        let page = matches.dropFirst(request.offset).prefix(request.limit)
+        let next = request.offset + page.count
+        var writer = JSONWriter(capacity: 256 + page.count * 512)
+        writer.object { object in
+            object.member("items") { items in items.array(page) { array, document in array.raw(snapshot.search.item(document)) } }
+            object.member("nextCursor") { cursor in
+                if next < matches.count, next <= Self.maximumOffset { cursor.string(SearchRequest.cursor(version: snapshot.version, offset: next)) } else { cursor.null() }
+            }
+            object.member("query", request.query.normalized)
+            object.member("total", matches.count)
+        }
+        return PreparedRepresentation(bytes: writer.bytes, compressionLevel: .defaultCompressionLevel)
+    }
+
+    // MARK: Stickers for an emoji
+
+    /// The stickers carrying `emoji`, most used first: what a picker suggests when the typed message is that emoji.
+    func emojiPage(_ snapshot: CatalogSnapshot, rawQuery: String) throws(Problem) -> PreparedRepresentation {
+        try emojiPages.value(for: rawQuery, in: snapshot) {
+            (Result { () throws(Problem) in try makeEmojiPage(snapshot, rawQuery: rawQuery) }, true)
+        }.get()
+    }
+
+    func makeEmojiPage(_ snapshot: CatalogSnapshot, rawQuery: String) throws(Problem) -> PreparedRepresentation {
+        let parameters = try QueryParameters(rawQuery, allowed: Self.emojiParameters)
+        guard let text = parameters["emoji"] else {
+            throw Problem.badRequest("emoji is required: the emoji typed, e.g. emoji=%F0%9F%91%8B.", errors: [FieldIssue(field: "emoji", message: "is required")])
+        }
+        guard text.count == 1, let character = text.first, EmojiKey.isEmoji(character) else {
+            throw Problem.badRequest("emoji must be exactly one emoji.", errors: [FieldIssue(field: "emoji", message: "must be a single emoji")])
+        }
+        let limit = try parameters.integer("limit", in: 1...Self.maximumSuggestions, default: Self.defaultSuggestions)
+        let key = EmojiKey.key(character)
+        let stickers = snapshot.search.stickers(forEmoji: key)
+        var writer = JSONWriter(capacity: 256 + min(limit, stickers.count) * 512)
+        writer.object { object in
+            object.member("emoji", key)
+            object.member("items") { items in items.array(stickers.prefix(limit)) { array, document in array.raw(snapshot.search.item(document)) } }
+            object.member("total", stickers.count)
+        }
+        return PreparedRepresentation(bytes: writer.bytes, compressionLevel: .defaultCompressionLevel)
+    }
+}

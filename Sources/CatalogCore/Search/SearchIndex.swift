@@ -1,0 +1,299 @@
+import OpenIMContent
+
+/// The published catalog's stickers and packs, indexed for search and emoji suggestions at one version.
+///
+/// Built with each snapshot and never changed: a sorted dictionary of folded words (exact and prefix matches by
+/// binary search), one- and two-character grams of the words in scripts written without spaces (substring
+/// matches), and emoji keys. Every item's result JSON is rendered once here.
+public final class SearchIndex: Sendable {
+    /// What matched, best first within each group: exact > prefix > substring, then keyword and emoji > label >
+    /// title > description, then text in the query's locale > text of no locale > text of another locale.
+    enum Quality: Int32 { case substring = 1, prefix = 2, exact = 3 }
+    enum Field: UInt8 { case description = 1, title = 2, label = 3, keyword = 4 }
+
+    struct Posting: Sendable {
+        var document: Int32
+        var field: Field
+        /// Index into `locales`; -1 for a text of no locale.
+        var locale: Int16
+    }
+
+    struct Document: Sendable {
+        var id: String
+        /// The sticker's pack (the pack itself for a pack).
+        var packId: String
+        var isPack: Bool
+        /// Rank in the last 7 days' usage (a pack: its best sticker's); `Int32.max` when unused.
+        var popularity: Int32
+        /// Place in the catalog: packs in display order, each followed by its stickers.
+        var order: Int32
+        /// The result item, rendered.
+        var json: [UInt8]
+    }
+
+    let documents: [Document]
+    /// Distinct folded words as UTF-8, sorted bytewise, and each one's postings.
+    let terms: [[UInt8]]
+    let postings: [[Posting]]
+    /// Grams (one or two scalars) of words in scripts without spaces → indexes into `terms`.
+    let grams: [String: [Int32]]
+    /// Emoji key → stickers carrying it, most used first, then by where the emoji stands in the sticker's list, then
+    /// catalog order.
+    let emojiStickers: [String: [Int32]]
+    /// Locale tags of indexed texts, lowercased.
+    let locales: [String]
+
+    /// Indexes the published packs of `packs` (display order); `popular` ranks sticker ids by recent use.
+    public init(packs: [StoredPack], popular: [String], baseURL: String) {
+        var rank: [String: Int32] = [:]
+        for (index, id) in popular.enumerated() where rank[id] == nil { rank[id] = Int32(index) }
+        var documents: [Document] = []
+        var words: [[UInt8]: [Posting]] = [:]
+        var localeIndex: [String: Int16] = [:]
+        var locales: [String] = []
+        var emojiEntries: [String: [(document: Int32, position: Int)]] = [:]
+
+        func locale(_ tag: String) -> Int16 {
+            let key = tag.lowercased()
+            if let index = localeIndex[key] { return index }
+            let index = Int16(locales.count)
+            locales.append(key)
+            localeIndex[key] = index
+            return index
+        }
+        func add(_ text: String, document: Int32, field: Field, locale: Int16) {
+            for word in SearchText.words(text) {
+                let bytes = Array(word.text.utf8)
+                let posting = Posting(document: document, field: field, locale: locale)
+                if let last = words[bytes]?.last, last.document == document, last.field == field, last.locale == locale { continue }
+                words[bytes, default: []].append(posting)
+            }
+        }
+
+        for pack in packs where pack.status == .published {
+            let packDocument = Int32(documents.count)
+            var best = Int32.max
+            for sticker in pack.stickers { best = min(best, rank[sticker.id] ?? .max) }
+            documents.append(Document(
+                id: pack.id, packId: pack.id, isPack: true, popularity: best, order: packDocument, json: Self.packItem(pack, baseURL: baseURL)
+            ))
+            for (tag, text) in pack.title { add(text, document: packDocument, field: .title, locale: locale(tag)) }
+            for (tag, text) in pack.description { add(text, document: packDocument, field: .description, locale: locale(tag)) }
+            for tag in pack.tags { add(tag, document: packDocument, field: .keyword, locale: -1) }
+
+            for sticker in pack.stickers {
+                let document = Int32(documents.count)
+                documents.append(Document(
+                    id: sticker.id, packId: pack.id, isPack: false, popularity: rank[sticker.id] ?? .max, order: document,
+                    json: Self.stickerItem(sticker, packId: pack.id, baseURL: baseURL)
+                ))
+                for keyword in sticker.keywords { add(keyword, document: document, field: .keyword, locale: -1) }
+                for (tag, keywords) in sticker.localizedKeywords {
+                    let index = locale(tag)
+                    for keyword in keywords { add(keyword, document: document, field: .keyword, locale: index) }
+                }
+                if let label = sticker.label { add(label, document: document, field: .label, locale: -1) }
+                for (position, emoji) in sticker.emojis.enumerated() {
+                    guard let character = emoji.first else { continue }
+                    let key = EmojiKey.key(character)
+                    if emojiEntries[key]?.contains(where: { $0.document == document }) == true { continue }
+                    emojiEntries[key, default: []].append((document, position))
+                }
+            }
+        }
+
+        let sorted = words.keys.sorted { $0.lexicographicallyPrecedes($1) }
+        var grams: [String: [Int32]] = [:]
+        for (index, term) in sorted.enumerated() {
+            let text = String(decoding: term, as: UTF8.self)
+            guard text.unicodeScalars.contains(where: SearchText.isUnspacedScript) else { continue }
+            var seen = Set<String>()
+            for gram in Self.grams(of: text) where seen.insert(gram).inserted { grams[gram, default: []].append(Int32(index)) }
+        }
+        let finished = documents
+        self.documents = finished
+        terms = sorted
+        postings = sorted.map { words[$0] ?? [] }
+        self.grams = grams
+        emojiStickers = emojiEntries.mapValues { entries in
+            entries.sorted { left, right in
+                let a = finished[Int(left.document)], b = finished[Int(right.document)]
+                if a.popularity != b.popularity { return a.popularity < b.popularity }
+                if left.position != right.position { return left.position < right.position }
+                return a.order < b.order
+            }.map(\.document)
+        }
+        self.locales = locales
+    }
+
+    /// Every one-scalar gram and every two-scalar gram of `text`.
+    static func grams(of text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        var result = scalars.map { String($0) }
+        if scalars.count >= 2 {
+            for index in 0..<(scalars.count - 1) {
+                var pair = String.UnicodeScalarView()
+                pair.append(scalars[index])
+                pair.append(scalars[index + 1])
+                result.append(String(pair))
+            }
+        }
+        return result
+    }
+
+    /// The number of stickers and packs indexed.
+    public var documentCount: Int { documents.count }
+
+    // MARK: Queries
+
+    /// All matches of `query`, best first: items matching every word and emoji, ranked by their summed match scores,
+    /// then by recent use, then by catalog order.
+    public func search(_ query: SearchQuery) -> [Int32] {
+        let termCount = query.termCount
+        guard termCount > 0 else { return [] }
+        let localeRank = locales.map { tag -> Int32 in
+            guard let wanted = query.locale else { return 0 }
+            return tag == wanted || wanted.hasPrefix(tag + "-") || tag.hasPrefix(wanted + "-") ? 2 : 0
+        }
+        let neutralRank: Int32 = query.locale == nil ? 0 : 1
+        var total = [Int32](repeating: 0, count: documents.count)
+        var matched = [UInt8](repeating: 0, count: documents.count)
+        var best = [Int32](repeating: 0, count: documents.count)
+        var touched: [Int32] = []
+        var round: UInt8 = 0
+
+        func consider(_ document: Int32, _ score: Int32) {
+            let index = Int(document)
+            // Only documents that matched every earlier term can still match them all.
+            guard matched[index] == round else { return }
+            if best[index] == 0 { touched.append(document) }
+            if score > best[index] { best[index] = score }
+        }
+        func finishRound() -> Bool {
+            for document in touched {
+                let index = Int(document)
+                total[index] += best[index]
+                best[index] = 0
+                matched[index] = round + 1
+            }
+            let any = !touched.isEmpty
+            if round + 1 < termCount { touched.removeAll(keepingCapacity: true) }
+            round += 1
+            return any
+        }
+
+        for emoji in query.emojis {
+            for document in emojiStickers[emoji] ?? [] { consider(document, Quality.exact.rawValue * 100 + Int32(Field.keyword.rawValue) * 10 + neutralRank) }
+            guard finishRound() else { return [] }
+        }
+        for word in query.words {
+            let bytes = Array(word.text.utf8)
+            func score(_ term: Int, _ quality: Quality) {
+                for posting in postings[term] {
+                    let locale = posting.locale < 0 ? neutralRank : localeRank[Int(posting.locale)]
+                    consider(posting.document, quality.rawValue * 100 + Int32(posting.field.rawValue) * 10 + locale)
+                }
+            }
+            var index = lowerBound(bytes)
+            while index < terms.count, terms[index].starts(with: bytes) {
+                score(index, terms[index].count == bytes.count ? .exact : .prefix)
+                index += 1
+            }
+            if word.unspaced {
+                for term in substringTerms(word.text, bytes: bytes) { score(Int(term), .substring) }
+            }
+            guard finishRound() else { return [] }
+        }
+        return touched.sorted { left, right in
+            let a = Int(left), b = Int(right)
+            if total[a] != total[b] { return total[a] > total[b] }
+            if documents[a].popularity != documents[b].popularity { return documents[a].popularity < documents[b].popularity }
+            return documents[a].order < documents[b].order
+        }
+    }
+
+    /// Terms containing `text` without starting with it (those are prefix matches).
+    func substringTerms(_ text: String, bytes: [UInt8]) -> [Int32] {
+        // The rarest of the word's grams bounds the candidates; each is then checked whole.
+        var candidates: [Int32]?
+        for gram in Self.grams(of: text) where gram.unicodeScalars.count == min(2, text.unicodeScalars.count) {
+            guard let list = grams[gram] else { return [] }
+            if list.count < candidates?.count ?? .max { candidates = list }
+        }
+        return (candidates ?? []).filter { term in
+            let candidate = terms[Int(term)]
+            return !candidate.starts(with: bytes) && Self.contains(candidate, bytes)
+        }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        if needle.isEmpty { return true }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
+    }
+
+    /// The first index whose term is not below `bytes`.
+    func lowerBound(_ bytes: [UInt8]) -> Int {
+        var low = 0, high = terms.count
+        while low < high {
+            let middle = (low + high) / 2
+            if terms[middle].lexicographicallyPrecedes(bytes) { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Stickers carrying the emoji with `key`, most used first.
+    public func stickers(forEmoji key: String) -> [Int32] {
+        emojiStickers[key] ?? []
+    }
+
+    /// A result item's JSON.
+    public func item(_ document: Int32) -> [UInt8] { documents[Int(document)].json }
+
+    /// A result item's id (a sticker's or a pack's) and whether it is a pack.
+    public func identity(_ document: Int32) -> (id: String, isPack: Bool) {
+        let entry = documents[Int(document)]
+        return (entry.id, entry.isPack)
+    }
+
+    /// The emoji index document: `{"emojis": {key: [sticker ids in rank order]}}`, keys sorted bytewise.
+    public func emojiIndexJSON() -> [UInt8] {
+        var writer = JSONWriter(capacity: 64 + emojiStickers.count * 64)
+        writer.object { object in
+            object.member("emojis") { emojis in
+                emojis.object { members in
+                    for key in emojiStickers.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                        members.member(key, (emojiStickers[key] ?? []).map { documents[Int($0)].id })
+                    }
+                }
+            }
+        }
+        return writer.bytes
+    }
+
+    // MARK: Items
+
+    /// `{"packId", "sticker": the catalog's sticker JSON, "type": "sticker"}`.
+    static func stickerItem(_ sticker: StoredSticker, packId: String, baseURL: String) -> [UInt8] {
+        var writer = JSONWriter(capacity: 512)
+        writer.object { object in
+            object.member("packId", packId)
+            object.member("sticker") { CatalogSnapshot.write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &$0) }
+            object.member("type", "sticker")
+        }
+        return writer.bytes
+    }
+
+    /// `{"pack": the catalog's pack JSON without its stickers but with their count, "type": "pack"}`.
+    static func packItem(_ pack: StoredPack, baseURL: String) -> [UInt8] {
+        var writer = JSONWriter(capacity: 512)
+        writer.object { object in
+            object.member("pack") { CatalogSnapshot.write(pack: pack, baseURL: baseURL, stickers: false, to: &$0) }
+            object.member("type", "pack")
+        }
+        return writer.bytes
+    }
+}
