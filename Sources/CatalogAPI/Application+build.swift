@@ -10,6 +10,7 @@ public struct CatalogServiceComponents: Sendable {
     public let database: CatalogDatabase
     public let packs: any PackRepository
     public let media: any MediaRepository
+    public let libraries: any LibraryRepository
     public let usage: UsageRecorder
     public let snapshots: CatalogSnapshotStore
     public let configuration: ServiceConfiguration
@@ -34,12 +35,13 @@ public func buildApplication(
         database: database, repository: packs, store: snapshots, databaseURL: configuration.databaseURL, publicBaseURL: configuration.publicBaseURL,
         pollInterval: configuration.catalogPollInterval, logger: logger
     )
-    let usage = UsageRecorder(repository: PostgresUsageRepository(database: database))
+    let usage = UsageRecorder(repository: PostgresUsageRepository(database: database, recentsCap: configuration.library.recentsCap))
     let usageService = UsageService(
         recorder: usage, flushInterval: configuration.usageFlushInterval, popularInterval: configuration.popularRefreshInterval, logger: logger
     )
     let components = CatalogServiceComponents(
-        database: database, packs: packs, media: PostgresMediaRepository(database: database), usage: usage, snapshots: snapshots,
+        database: database, packs: packs, media: PostgresMediaRepository(database: database),
+        libraries: PostgresLibraryRepository(database: database), usage: usage, snapshots: snapshots,
         configuration: configuration, laneAnswers: AnswerCounter(), accessLog: AccessLog(logger: logger)
     )
     let (router, rawRoutes) = buildRouter(components: components)
@@ -92,6 +94,7 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
         + AssetController(repository: components.packs).routes()
         + GIFConfigController(snapshots: components.snapshots, repository: components.packs, responder: responder).routes()
         + MediaController(repository: components.media, storageOrigin: configuration.storageOrigin).routes()
+        + LibraryController(repository: components.libraries, snapshots: components.snapshots, settings: configuration.library).routes()
         + ResolveController(resolver: ContentResolver(snapshots: components.snapshots, media: components.media)).routes(authenticator: gateway)
         + OpenIMWebhookController(
             snapshots: components.snapshots, recorder: components.usage, secret: Array(configuration.webhookSecret.utf8),

@@ -61,6 +61,8 @@ public final class CatalogSnapshot: Sendable {
     public let catalog: PreparedRepresentation
     /// Each published pack on its own.
     public let packs: [String: PreparedRepresentation]
+    /// The published packs' ids in display order.
+    public let publishedPackIds: [String]
     /// Published stickers by id.
     public let stickers: [String: ResolvedSticker]
     /// Stickers of draft and archived packs by id, with the pack's status: resolvable as "gone", not "unknown".
@@ -135,6 +137,7 @@ public final class CatalogSnapshot: Sendable {
         assetURLPrefix = "\(publicBaseURL)/v1/assets/"
         catalog = PreparedRepresentation(bytes: writer.bytes)
         packs = packBodies
+        publishedPackIds = published.map(\.id)
         self.stickers = stickers
         withdrawnStickers = withdrawn
         gifConfiguration = content.gif.configuration

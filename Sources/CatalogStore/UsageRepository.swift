@@ -10,11 +10,19 @@ public struct UsageEvent: Sendable, Hashable {
     public var usage: CatalogUsage
     /// The UTC day of the send, `YYYY-MM-DD`.
     public var day: String
+    /// Who sent it (OpenIM's `sendID`; empty when unknown): a sticker goes to the front of their recents.
+    public var senderId: String
+    /// When it was sent (milliseconds) and in which order it arrived: a sender's recents within a batch are in this
+    /// order (OpenIM's send times are in milliseconds, so two sends can share one).
+    public var sendTime: Int64
+    public var arrival: Int64 = 0
 
-    public init(messageKey: String, usage: CatalogUsage, day: String) {
+    public init(messageKey: String, usage: CatalogUsage, day: String, senderId: String = "", sendTime: Int64 = 0) {
         self.messageKey = messageKey
         self.usage = usage
         self.day = day
+        self.senderId = senderId
+        self.sendTime = sendTime
     }
 }
 
@@ -44,6 +52,8 @@ public protocol UsageRepository: Sendable {
 public struct PostgresUsageRepository: UsageRepository {
     let database: CatalogDatabase
     let packs: PostgresPackRepository
+    /// Stickers kept in each user's recents (`LibrarySettings.recentsCap`).
+    let recentsCap: Int
     var logger: Logger { database.logger }
 
     /// How long a message id is remembered for de-duplication: OpenIM reports a message within seconds, if at all.
@@ -51,9 +61,10 @@ public struct PostgresUsageRepository: UsageRepository {
     /// Advisory lock key of the popular-list refresh ("popular" in ASCII).
     static let popularLock: Int64 = 0x706F_7075_6C61_72
 
-    public init(database: CatalogDatabase) {
+    public init(database: CatalogDatabase, recentsCap: Int = LibrarySettings().recentsCap) {
         self.database = database
         self.packs = PostgresPackRepository(database: database)
+        self.recentsCap = recentsCap
     }
 
     public func record(_ events: [UsageEvent]) async throws -> Int {
@@ -98,6 +109,12 @@ public struct PostgresUsageRepository: UsageRepository {
                     logger: logger
                 )
             }
+            // Each message once (the same dedupe as the counts): the sender's recents, in send order.
+            var sends: [(userId: String, stickerId: String, order: Int64)] = []
+            for event in fresh where !event.senderId.isEmpty {
+                if case .sticker(let id) = event.usage { sends.append((event.senderId, id, event.sendTime &* 1_000_000 &+ event.arrival % 1_000_000)) }
+            }
+            try await PostgresLibraryRepository.recordRecents(sends, cap: recentsCap, on: connection, logger: logger)
             try await connection.query(
                 "DELETE FROM usage_events WHERE seen_at < now() - \(Self.dedupeRetention)::interval",
                 logger: logger

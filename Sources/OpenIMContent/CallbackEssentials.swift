@@ -3,7 +3,7 @@
 ///
 /// It accepts exactly what `CallbackRequest(bytes:)` accepts (tested on fixtures and mutations of them): the body
 /// must be one strict RFC 8259 object with no duplicate names at any depth, and every field `CallbackRequest`
-/// reads must have its type and range. Every member is checked; only these five are kept as values. Building the
+/// reads must have its type and range. Every member is checked; only these six are kept as values. Building the
 /// whole document for each before-send callback was most of that path's cost.
 ///
 /// The content is kept as written — its JSON string literal — and unescaped only when asked for: equal literals are
@@ -16,6 +16,8 @@ public struct CallbackEssentials: Sendable, Equatable {
     public var serverMsgID: String
     public var clientMsgID: String
     public var sendTime: Int64
+    /// The sender's user id (`sendID`; empty when absent).
+    public var sendID: String
 
     /// The stored content JSON, as a string (unescaped from `contentLiteral`).
     public var content: String {
@@ -23,7 +25,7 @@ public struct CallbackEssentials: Sendable, Equatable {
         return text
     }
 
-    public init(contentType: Int32, content: String, serverMsgID: String, clientMsgID: String, sendTime: Int64) {
+    public init(contentType: Int32, content: String, serverMsgID: String, clientMsgID: String, sendTime: Int64, sendID: String = "") {
         var literal = JSONWriter(capacity: content.utf8.count + 16)
         literal.string(content)
         self.contentType = contentType
@@ -31,11 +33,13 @@ public struct CallbackEssentials: Sendable, Equatable {
         self.serverMsgID = serverMsgID
         self.clientMsgID = clientMsgID
         self.sendTime = sendTime
+        self.sendID = sendID
     }
 
     /// Equal when the fields are: the content compared unescaped.
     public static func == (lhs: CallbackEssentials, rhs: CallbackEssentials) -> Bool {
         lhs.contentType == rhs.contentType && lhs.serverMsgID == rhs.serverMsgID && lhs.clientMsgID == rhs.clientMsgID && lhs.sendTime == rhs.sendTime
+            && lhs.sendID == rhs.sendID
             && (lhs.contentLiteral == rhs.contentLiteral || lhs.content == rhs.content)
     }
 
@@ -43,7 +47,7 @@ public struct CallbackEssentials: Sendable, Equatable {
     public init(_ request: CallbackRequest) {
         self.init(
             contentType: request.contentType, content: request.content, serverMsgID: request.serverMsgID, clientMsgID: request.clientMsgID,
-            sendTime: request.sendTime
+            sendTime: request.sendTime, sendID: request.sendID
         )
     }
 
@@ -68,7 +72,7 @@ public struct CallbackEssentials: Sendable, Equatable {
             self = CallbackEssentials(try CallbackRequest(bytes: buffer))
             return
         }
-        (contentType, contentLiteral, serverMsgID, clientMsgID, sendTime) = (0, Array(#""""#.utf8), "", "", 0)
+        (contentType, contentLiteral, serverMsgID, clientMsgID, sendTime, sendID) = (0, Array(#""""#.utf8), "", "", 0, "")
         let int32Range = Int64(Int32.min)...Int64(Int32.max)
         try cursor.skimObject(depth: 0) { (name: UnsafeBufferPointer<UInt8>, cursor: inout JSONParser.Cursor) throws(OpenIMContentError) in
             // The fields CallbackRequest reads, with the types it requires; null reads as absent.
@@ -87,6 +91,7 @@ public struct CallbackEssentials: Sendable, Equatable {
             case .clientMsgID: clientMsgID = try cursor.stringValue(field: "clientMsgID")
             case .contentType: contentType = Int32(try FieldReader.integer(try cursor.parseValue(depth: 1), field: "contentType", in: int32Range))
             case .sendTime: sendTime = try FieldReader.integer(try cursor.parseValue(depth: 1), field: "sendTime")
+            case .sendID: sendID = try cursor.stringValue(field: "sendID")
             case .otherString(let name):
                 guard cursor.index < buffer.count, buffer[cursor.index] == UInt8(ascii: "\"") else {
                     _ = try FieldReader.string(try cursor.parseValue(depth: 1), field: name)
@@ -103,7 +108,7 @@ public struct CallbackEssentials: Sendable, Equatable {
 
     /// The members `CallbackRequest` reads.
     private enum Field {
-        case content, serverMsgID, clientMsgID, contentType, sendTime
+        case content, serverMsgID, clientMsgID, contentType, sendTime, sendID
         case otherString(String)
         case otherInt32(String)
         case otherInteger(String)
@@ -114,7 +119,7 @@ public struct CallbackEssentials: Sendable, Equatable {
             }
             switch name.count {
             case 2 where named("ex"): self = .otherString("ex")
-            case 6 where named("sendID"): self = .otherString("sendID")
+            case 6 where named("sendID"): self = .sendID
             case 6 where named("recvID"): self = .otherString("recvID")
             case 6 where named("status"): self = .otherInt32("status")
             case 7 where named("content"): self = .content

@@ -165,6 +165,33 @@ struct BadInputCorpusTests {
         var doubled = adminJSON()
         doubled.append(HTTPField(name: .authorization, value: "Bearer \(TestService.gatewayToken)"))
         cases.append(json("two Authorization headers", .put, "/v1/admin/packs/order", "[]", headers: doubled))
+        // Search and the library: query bytes, path ids and documents.
+        let gateway: HTTPFields = [.authorization: "Bearer \(TestService.gatewayToken)"]
+        for (name, query) in [
+            ("search: stray percent", "q=%"), ("search: not UTF-8", "q=%C3%28%FF"), ("search: NUL", "q=a%00b"),
+            ("search: overlong query", "q=" + String(repeating: "%E4%BD%A0", count: 200)), ("search: 64 words", "q=" + (1...64).map { "w\($0)" }.joined(separator: "+")),
+            ("search: only punctuation", "q=%E2%80%A6%21"), ("search: cursor overflow", "q=a&cursor=99999999999999999999.1"),
+            ("search: negative limit", "q=a&limit=-1"), ("search: parameter twice", "q=a&q=b"), ("search: empty name", "=a&q=b"),
+        ] {
+            cases.append(BadInput(name: name, method: .get, uri: "/v1/catalog/search?\(query)", headers: [:], body: []))
+        }
+        cases.append(BadInput(name: "emoji: lone skin tone pair", method: .get, uri: "/v1/catalog/stickers-for-emoji?emoji=%F0%9F%8F%BD%F0%9F%8F%BD", headers: [:], body: []))
+        cases.append(BadInput(name: "emoji: a word", method: .get, uri: "/v1/catalog/stickers-for-emoji?emoji=wave", headers: [:], body: []))
+        var gatewayJSON = gateway
+        gatewayJSON[.contentType] = "application/json"
+        gatewayJSON[.ifMatch] = "*"
+        for (name, document) in [
+            ("library: unknown pack", #"{"items":["nope"]}"#), ("library: not an id", #"{"items":["../etc"]}"#),
+            ("library: unknown member", #"{"items":[],"owner":"x"}"#), ("library: items not an array", #"{"items":{}}"#),
+            ("library: 300 packs", #"{"items":["# + Array(repeating: #""target""#, count: 300).joined(separator: ",") + "]}"),
+            ("library: nested too deep", String(repeating: "[", count: 600)),
+        ] {
+            cases.append(BadInput(name: name, method: .put, uri: "/v1/users/u1/library/installed", headers: gatewayJSON, body: Array(document.utf8)))
+        }
+        cases.append(BadInput(name: "library: user id with a slash", method: .get, uri: "/v1/users/a%2Fb/library", headers: gateway, body: []))
+        cases.append(BadInput(name: "library: unknown list", method: .get, uri: "/v1/users/u1/library/everything", headers: gateway, body: []))
+        cases.append(BadInput(name: "library: favorite of a pack id", method: .post, uri: "/v1/users/u1/library/favorites/target", headers: gateway, body: []))
+        cases.append(BadInput(name: "library: move out of range", method: .put, uri: "/v1/users/u1/library/installed/target/position?position=99999", headers: gateway, body: []))
         return cases
     }
 
@@ -181,7 +208,10 @@ struct BadInputCorpusTests {
             func state() async throws -> [Int64] {
                 let counts = try await TestService.counts(database)
                 let extra = try await TestService.query(
-                    database, "SELECT (SELECT revision FROM gif_config)::int8 + 1000 * (SELECT count(*) FROM media_files)", as: Int64.self
+                    database, """
+                    SELECT (SELECT revision FROM gif_config)::int8 + 1000 * (SELECT count(*) FROM media_files)
+                        + 1000000 * (SELECT count(*) + coalesce(sum(installed_version + favorites_version + recents_version + hidden_version), 0) FROM user_libraries)::int8
+                    """, as: Int64.self
                 )
                 return [counts.version, counts.packs, counts.stickers, counts.assets, counts.changes, counts.audit] + extra
             }

@@ -59,6 +59,14 @@ struct FuzzCorpusTests {
             seed("catalog-okhttp", raw("GET", "/v1/catalog", [("Connection", "Keep-Alive"), ("Accept-Encoding", "gzip"), ("User-Agent", "okhttp/4.12.0")])),
             seed("pack", raw("GET", "/v1/catalog/packs/blobs")),
             seed("changes", raw("GET", "/v1/catalog/changes?since=0")),
+            seed("search", raw("GET", "/v1/catalog/search?q=happy%20%F0%9F%98%80&locale=zh-Hans&limit=5", [("Accept-Encoding", "gzip")])),
+            seed("stickers-for-emoji", raw("GET", "/v1/catalog/stickers-for-emoji?emoji=%F0%9F%98%80&limit=3")),
+            seed("emoji-index", raw("GET", "/v1/catalog/emoji-index", [("Accept-Encoding", "gzip")])),
+            seed("library", raw("GET", "/v1/users/u1001/library", [gateway])),
+            seed("library-favorite", raw("POST", "/v1/users/u1001/library/favorites/blob-happy", [gateway])),
+            seed("library-put", raw("PUT", "/v1/users/u1001/library/installed", [gateway, json, ("If-Match", "*")], body: Array(#"{"items":["blobs",{"id":"weather","available":true}]}"#.utf8))),
+            seed("library-move", raw("PUT", "/v1/users/u1001/library/installed/weather/position?position=0", [gateway])),
+            seed("library-export", raw("GET", "/v1/users/u1001/library/export", [gateway])),
             seed("gif-config", raw("GET", "/v1/gif-config")),
             seed("healthz", raw("GET", "/healthz")),
             seed("readyz", raw("GET", "/readyz")),
@@ -92,8 +100,10 @@ struct FuzzCorpusTests {
     }
 
     @Test func everySeedIsAnsweredWithoutAServerError() async throws {
-        // The service's own idle timeout: the suite's client must not lose its connection while the seed packs load.
-        try await TestService.runLive(idleTimeout: nil) { port, client, components in
+        // An idle timeout longer than any seed load: the suite's client sits idle while the seed packs load, which
+        // took over the default 30 s in a loaded parallel run (run 10 of session 8's 30-run attempt: "I/O on closed
+        // channel" when the client was next used).
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await SeedLoader(repository: components.packs).load(directory: URL(fileURLWithPath: #filePath).appendingPathComponent("../../../Seed").standardized)
             #expect(await components.snapshots.waitForVersion(try await components.packs.catalogVersion()))
             let content = try await WebhookTests.stickerContent(client, "blob-happy")

@@ -37,7 +37,7 @@ struct OpenAPIRouteTests {
         let database = CatalogDatabase(url: try DatabaseURL("postgres://nobody@127.0.0.1:1/none"), logger: TestService.logger)
         let configuration = TestService.configuration(database: database.url)
         let components = CatalogServiceComponents(
-            database: database, packs: PostgresPackRepository(database: database), media: PostgresMediaRepository(database: database),
+            database: database, packs: PostgresPackRepository(database: database), media: PostgresMediaRepository(database: database), libraries: PostgresLibraryRepository(database: database),
             usage: UsageRecorder(repository: PostgresUsageRepository(database: database)), snapshots: CatalogSnapshotStore(),
             configuration: configuration, laneAnswers: AnswerCounter(), accessLog: AccessLog(logger: TestService.logger)
         )

@@ -201,7 +201,7 @@ struct RawRoutesTests {
             }
             // And nothing before the first snapshot.
             let empty = Self.lane(CatalogServiceComponents(
-                database: components.database, packs: components.packs, media: components.media, usage: components.usage,
+                database: components.database, packs: components.packs, media: components.media, libraries: components.libraries, usage: components.usage,
                 snapshots: CatalogSnapshotStore(), configuration: components.configuration, laneAnswers: AnswerCounter(),
                 accessLog: components.accessLog
             ))

@@ -135,6 +135,7 @@ struct SearchIndexTests {
         #expect(EmojiKey.isEmoji("🏳️‍🌈"))
         #expect(!EmojiKey.isEmoji("a"))
         #expect(!EmojiKey.isEmoji("1"))
+        #expect(!EmojiKey.isEmoji("🏽") && !EmojiKey.isEmoji("\u{FE0F}"))
     }
 
     @Test func queriesKeepEachWordAndEmojiOnce() {

@@ -45,8 +45,13 @@ struct QueryParameters {
         return number
     }
 
+    /// A path segment as the router captured it, percent-decoded (`+` stays a plus); nil when malformed.
+    static func pathSegment(_ raw: String) -> String? {
+        decode(Substring(raw).utf8, plusIsSpace: false)
+    }
+
     /// Percent-decodes `bytes`; nil for a stray `%` or bytes that are not UTF-8.
-    static func decode(_ bytes: Substring.UTF8View.SubSequence) -> String? {
+    static func decode(_ bytes: Substring.UTF8View.SubSequence, plusIsSpace: Bool = true) -> String? {
         var decoded: [UInt8] = []
         decoded.reserveCapacity(bytes.count)
         var index = bytes.startIndex
@@ -61,7 +66,7 @@ struct QueryParameters {
                 index = bytes.index(after: low)
                 continue
             }
-            decoded.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            decoded.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
             index = bytes.index(after: index)
         }
         return String(validating: decoded, as: UTF8.self)

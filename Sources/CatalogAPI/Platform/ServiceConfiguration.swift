@@ -1,3 +1,4 @@
+import CatalogCore
 import CatalogStore
 import Foundation
 import Logging
@@ -30,6 +31,9 @@ public struct ServiceConfiguration: Sendable {
     public var popularRefreshInterval: Duration
     /// OpenIM's object-storage origin (e.g. `http://minio:10005`): media URLs may use it even without https.
     public var storageOrigin: String?
+    /// Users' libraries: caps and the packs a new user starts with (`LIBRARY_FAVORITES_CAP`, `LIBRARY_RECENTS_CAP`,
+    /// `LIBRARY_DEFAULT_PACKS`).
+    public var library = LibrarySettings()
 
     /// The shortest token accepted: 16 characters (about 96 bits when random).
     public static let minimumSecretLength = 16
@@ -159,6 +163,21 @@ public struct ServiceConfiguration: Sendable {
             storageOrigin: storageOrigin, popularRefreshInterval: .seconds(popularSeconds)
         )
         configuration.minimumTransferRate = minimumRate
+        if let text = value("LIBRARY_FAVORITES_CAP") {
+            guard let parsed = Int(text), (1...100).contains(parsed) else { throw .invalid("LIBRARY_FAVORITES_CAP", "must be a number from 1 to 100") }
+            configuration.library.favoritesCap = parsed
+        }
+        if let text = value("LIBRARY_RECENTS_CAP") {
+            guard let parsed = Int(text), (1...200).contains(parsed) else { throw .invalid("LIBRARY_RECENTS_CAP", "must be a number from 1 to 200") }
+            configuration.library.recentsCap = parsed
+        }
+        if let text = value("LIBRARY_DEFAULT_PACKS") {
+            let ids = text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard ids.count <= configuration.library.packCap, ids.allSatisfy(Slug.isValid), Set(ids).count == ids.count else {
+                throw .invalid("LIBRARY_DEFAULT_PACKS", "must be pack ids separated by commas (empty for none), each once, at most \(configuration.library.packCap)")
+            }
+            configuration.library.defaultPacks = ids
+        }
         return configuration
     }
 }

@@ -17,6 +17,9 @@ struct SearchRequest {
             throw Problem.badRequest("q is longer than \(SearchController.maximumQueryBytes) bytes.",
                                      errors: [FieldIssue(field: "q", message: "must be at most \(SearchController.maximumQueryBytes) bytes of UTF-8")])
         }
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            throw Problem.badRequest("q must not contain control characters.", errors: [FieldIssue(field: "q", message: "must not contain control characters")])
+        }
         var locale: String?
         if let tag = parameters["locale"] {
             guard ManifestParser.isLocaleTag(tag) else {

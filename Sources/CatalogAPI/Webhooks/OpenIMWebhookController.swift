@@ -142,7 +142,9 @@ struct OpenIMWebhookController {
             let verdict = verdict(callback, snapshot: snapshot)
             let key = callback.serverMsgID.isEmpty ? callback.clientMsgID : callback.serverMsgID
             if case .allow(let usage?) = verdict, !key.isEmpty {
-                recorder.add(UsageEvent(messageKey: key, usage: usage, day: Self.day(sendTimeMilliseconds: callback.sendTime)))
+                recorder.add(UsageEvent(
+                    messageKey: key, usage: usage, day: Self.day(sendTimeMilliseconds: callback.sendTime), senderId: StoredLibrary.isUserId(callback.sendID) ? callback.sendID : "", sendTime: callback.sendTime
+                ))
             }
             return .allow
         }

@@ -15,6 +15,7 @@ public final class UsageRecorder: Sendable {
     let repository: any UsageRepository
     private let pending = Mutex<[String: UsageEvent]>([:])
     private let dropped = Mutex(0)
+    private let arrivals = Atomic<Int64>(0)
     public static let maximumPending = 100_000
 
     init(repository: any UsageRepository) {
@@ -23,6 +24,8 @@ public final class UsageRecorder: Sendable {
 
     /// Buffers `event`; a message already buffered is not counted twice.
     func add(_ event: UsageEvent) {
+        var event = event
+        event.arrival = arrivals.add(1, ordering: .relaxed).newValue
         let accepted = pending.withLock { buffer -> Bool in
             if buffer[event.messageKey] != nil { return true }
             guard buffer.count < Self.maximumPending else { return false }

@@ -15,7 +15,7 @@ public final class SearchIndex: Sendable {
         var document: Int32
         var field: Field
         /// Index into `locales`; -1 for a text of no locale.
-        var locale: Int16
+        var locale: Int32
     }
 
     struct Document: Sendable {
@@ -49,20 +49,29 @@ public final class SearchIndex: Sendable {
         for (index, id) in popular.enumerated() where rank[id] == nil { rank[id] = Int32(index) }
         var documents: [Document] = []
         var words: [[UInt8]: [Posting]] = [:]
-        var localeIndex: [String: Int16] = [:]
+        var localeIndex: [String: Int32] = [:]
         var locales: [String] = []
         var emojiEntries: [String: [(document: Int32, position: Int)]] = [:]
 
-        func locale(_ tag: String) -> Int16 {
+        func locale(_ tag: String) -> Int32 {
             let key = tag.lowercased()
             if let index = localeIndex[key] { return index }
-            let index = Int16(locales.count)
+            let index = Int32(locales.count)
             locales.append(key)
             localeIndex[key] = index
             return index
         }
-        func add(_ text: String, document: Int32, field: Field, locale: Int16) {
-            for word in SearchText.words(text) {
+        // Catalogs repeat their words (keywords, tags, titles in a series of packs): each text is folded once.
+        var folded: [String: [SearchText.Word]] = [:]
+        func add(_ text: String, document: Int32, field: Field, locale: Int32) {
+            let textWords: [SearchText.Word]
+            if let known = folded[text] {
+                textWords = known
+            } else {
+                textWords = SearchText.words(text)
+                folded[text] = textWords
+            }
+            for word in textWords {
                 let bytes = Array(word.text.utf8)
                 let posting = Posting(document: document, field: field, locale: locale)
                 if let last = words[bytes]?.last, last.document == document, last.field == field, last.locale == locale { continue }

@@ -1,4 +1,5 @@
 import CatalogAPI
+import CatalogCore
 import CatalogStore
 import Foundation
 import HTTPTypes
@@ -53,17 +54,17 @@ enum TestService {
     /// Builds the service on a fresh database (or `database`), serves it on a port of its own, waits until its
     /// snapshot is loaded and runs `body` with a client.
     static func run<Value: Sendable>(
-        database: DatabaseURL? = nil, poll: Duration = .seconds(5),
+        database: DatabaseURL? = nil, poll: Duration = .seconds(5), library: LibrarySettings? = nil,
         _ body: @Sendable (any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
-        try await runLive(database: database, poll: poll, idleTimeout: nil) { _, client, components in try await body(client, components) }
+        try await runLive(database: database, poll: poll, idleTimeout: nil, library: library) { _, client, components in try await body(client, components) }
     }
 
     /// Like `run`, and `body` also gets the port (for raw-socket tests); the idle timeout is short for them (nil:
     /// the service's default).
     static func runLive<Value: Sendable>(
         database: DatabaseURL? = nil, poll: Duration = .seconds(5), idleTimeout: Duration? = .seconds(1),
-        minimumRate: MinimumTransferRate? = nil,
+        minimumRate: MinimumTransferRate? = nil, library: LibrarySettings? = nil,
         _ body: @Sendable (Int, any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
         let databaseURL: DatabaseURL
@@ -71,6 +72,7 @@ enum TestService {
         var configuration = configuration(database: databaseURL, poll: poll)
         if let idleTimeout { configuration.httpIdleTimeout = idleTimeout }
         if let minimumRate { configuration.minimumTransferRate = minimumRate }
+        if let library { configuration.library = library }
         let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
         // HummingbirdTesting serves on a free port of its own, whatever the configuration says.
         return try await app.test(.live) { client in
