@@ -94,6 +94,15 @@ public final class CatalogSnapshot: Sendable {
         var byAssetURL: [String: String] = [:]
         var withdrawnURLs = Set<String>()
         let publishedStickerIds = Set(published.flatMap { $0.stickers.map(\.id) })
+        // Each published sticker's JSON once: in its pack, in the catalog and in search results alike.
+        var renderedStickers: [String: [UInt8]] = [:]
+        for pack in published {
+            for sticker in pack.stickers {
+                var stickerWriter = JSONWriter(capacity: 384)
+                Self.write(sticker: sticker, baseURL: publicBaseURL, storageFacts: false, to: &stickerWriter)
+                renderedStickers[sticker.id] = stickerWriter.bytes
+            }
+        }
         var writer = JSONWriter(capacity: 1024 + published.count * 4096)
         writer.object { object in
             object.member("generatedAt", ISO8601.format(seconds))
@@ -108,7 +117,7 @@ public final class CatalogSnapshot: Sendable {
             object.member("packs") { packs in
                 packs.array(published) { array, pack in
                     var packWriter = JSONWriter(capacity: 4096)
-                    Self.write(pack: pack, baseURL: publicBaseURL, to: &packWriter)
+                    Self.write(pack: pack, baseURL: publicBaseURL, renderedStickers: renderedStickers, to: &packWriter)
                     packBodies[pack.id] = PreparedRepresentation(bytes: packWriter.bytes)
                     array.raw(packWriter.bytes)
                 }
@@ -142,7 +151,7 @@ public final class CatalogSnapshot: Sendable {
         withdrawnStickers = withdrawn
         gifConfiguration = content.gif.configuration
         gifDocument = PreparedRepresentation(bytes: content.gif.publicBytes)
-        search = SearchIndex(packs: published, popular: content.popular, baseURL: publicBaseURL)
+        search = SearchIndex(packs: published, popular: content.popular, baseURL: publicBaseURL, renderedStickers: renderedStickers)
         emojiIndex = PreparedRepresentation(bytes: search.emojiIndexJSON())
     }
 
@@ -182,7 +191,9 @@ public final class CatalogSnapshot: Sendable {
     }
 
     /// Writes a pack as clients see it (keys sorted); without `stickers`, their count replaces them (search results).
-    public static func write(pack: StoredPack, baseURL: String, stickers withStickers: Bool = true, to writer: inout JSONWriter) {
+    public static func write(
+        pack: StoredPack, baseURL: String, stickers withStickers: Bool = true, renderedStickers: [String: [UInt8]] = [:], to writer: inout JSONWriter
+    ) {
         writer.object { object in
             object.member("animated", pack.animated)
             object.member("description") { $0.stringObject(pack.description) }
@@ -191,7 +202,9 @@ public final class CatalogSnapshot: Sendable {
             object.member("revision", pack.revision)
             if withStickers {
                 object.member("stickers") { stickers in
-                    stickers.array(pack.stickers) { array, sticker in write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &array) }
+                    stickers.array(pack.stickers) { array, sticker in
+                        if let rendered = renderedStickers[sticker.id] { array.raw(rendered) } else { write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &array) }
+                    }
                 }
             } else {
                 object.member("stickerCount", pack.stickers.count)
@@ -206,10 +219,11 @@ public final class CatalogSnapshot: Sendable {
 extension StoredSticker {
     /// The locale-neutral keywords, then each locale's (locales sorted), each keyword once.
     public var allKeywords: [String] {
-        var seen = Set<String>()
-        var result: [String] = []
-        for keyword in keywords + localizedKeywords.keys.sorted().flatMap({ localizedKeywords[$0] ?? [] }) where seen.insert(keyword).inserted {
-            result.append(keyword)
+        guard !localizedKeywords.isEmpty else { return keywords }
+        // At most 20 per list: a linear check beats hashing them.
+        var result = keywords
+        for locale in localizedKeywords.keys.sorted() {
+            for keyword in localizedKeywords[locale] ?? [] where !result.contains(keyword) { result.append(keyword) }
         }
         return result
     }

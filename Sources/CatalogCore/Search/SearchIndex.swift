@@ -44,11 +44,15 @@ public final class SearchIndex: Sendable {
     let locales: [String]
 
     /// Indexes the published packs of `packs` (display order); `popular` ranks sticker ids by recent use.
-    public init(packs: [StoredPack], popular: [String], baseURL: String) {
+    /// `renderedStickers` are the catalog's sticker JSON by id, when the caller has written them already.
+    public init(packs: [StoredPack], popular: [String], baseURL: String, renderedStickers: [String: [UInt8]] = [:]) {
         var rank: [String: Int32] = [:]
         for (index, id) in popular.enumerated() where rank[id] == nil { rank[id] = Int32(index) }
         var documents: [Document] = []
-        var words: [[UInt8]: [Posting]] = [:]
+        // Terms get ids as first seen; postings are appended per id, and sorted into byte order at the end.
+        var termIds: [String: Int32] = [:]
+        var termTexts: [String] = []
+        var termPostings: [[Posting]] = []
         var localeIndex: [String: Int32] = [:]
         var locales: [String] = []
         var emojiEntries: [String: [(document: Int32, position: Int)]] = [:]
@@ -61,21 +65,28 @@ public final class SearchIndex: Sendable {
             localeIndex[key] = index
             return index
         }
-        // Catalogs repeat their words (keywords, tags, titles in a series of packs): each text is folded once.
-        var folded: [String: [SearchText.Word]] = [:]
+        // Catalogs repeat their words (keywords, tags, titles in a series of packs): each text is folded once, to
+        // the ids of its words.
+        var folded: [String: [Int32]] = [:]
         func add(_ text: String, document: Int32, field: Field, locale: Int32) {
-            let textWords: [SearchText.Word]
+            let ids: [Int32]
             if let known = folded[text] {
-                textWords = known
+                ids = known
             } else {
-                textWords = SearchText.words(text)
-                folded[text] = textWords
+                ids = SearchText.words(text).map { word in
+                    if let id = termIds[word.text] { return id }
+                    let id = Int32(termTexts.count)
+                    termIds[word.text] = id
+                    termTexts.append(word.text)
+                    termPostings.append([])
+                    return id
+                }
+                folded[text] = ids
             }
-            for word in textWords {
-                let bytes = Array(word.text.utf8)
-                let posting = Posting(document: document, field: field, locale: locale)
-                if let last = words[bytes]?.last, last.document == document, last.field == field, last.locale == locale { continue }
-                words[bytes, default: []].append(posting)
+            for id in ids {
+                let index = Int(id)
+                if let last = termPostings[index].last, last.document == document, last.field == field, last.locale == locale { continue }
+                termPostings[index].append(Posting(document: document, field: field, locale: locale))
             }
         }
 
@@ -94,7 +105,7 @@ public final class SearchIndex: Sendable {
                 let document = Int32(documents.count)
                 documents.append(Document(
                     id: sticker.id, packId: pack.id, isPack: false, popularity: rank[sticker.id] ?? .max, order: document,
-                    json: Self.stickerItem(sticker, packId: pack.id, baseURL: baseURL)
+                    json: Self.stickerItem(sticker, packId: pack.id, baseURL: baseURL, rendered: renderedStickers[sticker.id])
                 ))
                 for keyword in sticker.keywords { add(keyword, document: document, field: .keyword, locale: -1) }
                 for (tag, keywords) in sticker.localizedKeywords {
@@ -105,24 +116,25 @@ public final class SearchIndex: Sendable {
                 for (position, emoji) in sticker.emojis.enumerated() {
                     guard let character = emoji.first else { continue }
                     let key = EmojiKey.key(character)
-                    if emojiEntries[key]?.contains(where: { $0.document == document }) == true { continue }
+                    // A sticker's entries are appended together: a repeat can only be the last one.
+                    if emojiEntries[key]?.last?.document == document { continue }
                     emojiEntries[key, default: []].append((document, position))
                 }
             }
         }
 
-        let sorted = words.keys.sorted { $0.lexicographicallyPrecedes($1) }
+        let order = termTexts.indices.sorted { termTexts[$0].utf8.lexicographicallyPrecedes(termTexts[$1].utf8) }
         var grams: [String: [Int32]] = [:]
-        for (index, term) in sorted.enumerated() {
-            let text = String(decoding: term, as: UTF8.self)
+        for (index, id) in order.enumerated() {
+            let text = termTexts[id]
             guard text.unicodeScalars.contains(where: SearchText.isUnspacedScript) else { continue }
             var seen = Set<String>()
             for gram in Self.grams(of: text) where seen.insert(gram).inserted { grams[gram, default: []].append(Int32(index)) }
         }
         let finished = documents
         self.documents = finished
-        terms = sorted
-        postings = sorted.map { words[$0] ?? [] }
+        terms = order.map { Array(termTexts[$0].utf8) }
+        postings = order.map { termPostings[$0] }
         self.grams = grams
         emojiStickers = emojiEntries.mapValues { entries in
             entries.sorted { left, right in
@@ -213,12 +225,17 @@ public final class SearchIndex: Sendable {
             }
             guard finishRound() else { return [] }
         }
-        return touched.sorted { left, right in
-            let a = Int(left), b = Int(right)
-            if total[a] != total[b] { return total[a] > total[b] }
-            if documents[a].popularity != documents[b].popularity { return documents[a].popularity < documents[b].popularity }
-            return documents[a].order < documents[b].order
+        // One integer per match, compared once: higher score, then more used, then earlier in the catalog (a
+        // document's order is its index, below 2^22 — four million stickers).
+        let orderBits: UInt64 = 22, popularityBits: UInt64 = 22
+        var keys = touched.map { document -> UInt64 in
+            let index = Int(document)
+            let score = UInt64(max(0, 4095 - Int(total[index])))
+            let popularity = UInt64(min(Int(documents[index].popularity), (1 << popularityBits) - 1))
+            return score << (orderBits + popularityBits) | popularity << orderBits | UInt64(index)
         }
+        keys.sort()
+        return keys.map { Int32(truncatingIfNeeded: $0 & ((1 << orderBits) - 1)) }
     }
 
     /// Terms containing `text` without starting with it (those are prefix matches).
@@ -286,11 +303,13 @@ public final class SearchIndex: Sendable {
     // MARK: Items
 
     /// `{"packId", "sticker": the catalog's sticker JSON, "type": "sticker"}`.
-    static func stickerItem(_ sticker: StoredSticker, packId: String, baseURL: String) -> [UInt8] {
-        var writer = JSONWriter(capacity: 512)
+    static func stickerItem(_ sticker: StoredSticker, packId: String, baseURL: String, rendered: [UInt8]?) -> [UInt8] {
+        var writer = JSONWriter(capacity: 64 + (rendered?.count ?? 512))
         writer.object { object in
             object.member("packId", packId)
-            object.member("sticker") { CatalogSnapshot.write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &$0) }
+            object.member("sticker") { writer in
+                if let rendered { writer.raw(rendered) } else { CatalogSnapshot.write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &writer) }
+            }
             object.member("type", "sticker")
         }
         return writer.bytes
