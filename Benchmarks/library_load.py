@@ -35,7 +35,7 @@ def headers_lua(extra):
     go = next(p for p in cp.profiles() if p["name"] == "go")
     headers = [(n, v) for n, v in go["headers"] if n.lower() not in {k.lower() for k in extra}] + list(extra.items())
     headers.append(("Host", cp.BASE.split("//", 1)[1]))
-    return "{" + ",".join(f"[{lua_string(n)}] = {lua_string(v)}" for n, v in headers) + "}"
+    return "{" + ",".join(f"[ {lua_string(n)} ] = {lua_string(v)}" for n, v in headers) + "}"
 
 
 def script(work, name, body):
@@ -106,7 +106,7 @@ request = function() n = n + 1; return wrk.format('POST', '/v1/users/user' .. n 
 """
     fav = wrk(script(work, "fav", fav_lua))
     row("POST favorite added (one per user)", fav)
-    _, body = get("/v1/users/user1/library/favorites")
+    _, body = get("/v1/users/user10/library/favorites")
     added = json.loads(body)["items"][0]["id"] == "blob-happy"
 
     # After-send webhooks: distinct messages and senders, a real sticker payload.
@@ -138,10 +138,10 @@ end
     row("POST after-send webhook (distinct senders and messages)", hooks)
     time.sleep(3)
     sample = []
-    for user in (1, 2, 3, 500001, 500002):
+    for user in (10, 11, 12, 500010, 500011):
         _, body = get(f"/v1/users/user{user}/library/recents")
         sample.append(json.loads(body)["items"][0]["id"] == "blob-wink")
-    print(f"\nfavorite landed for user1: {added}; recents led by the webhook's sticker for sampled senders: {sample}")
+    print(f"\nfavorite landed for user10: {added}; recents led by the webhook's sticker for sampled senders: {sample}")
 
 
 if __name__ == "__main__":

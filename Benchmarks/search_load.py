@@ -42,7 +42,7 @@ def lua_rotating(work, name, profile, host, paths):
     path = os.path.join(work, name + ".lua")
     with open(path, "w", encoding="utf-8") as f:
         f.write("local paths = {" + ",".join(lua_string(p) for p in paths) + "}\n")
-        f.write("local headers = {" + ",".join(f"[{lua_string(n)}] = {lua_string(v)}" for n, v in headers) + "}\n")
+        f.write("local headers = {" + ",".join(f"[ {lua_string(n)} ] = {lua_string(v)}" for n, v in headers) + "}\n")
         f.write("local i = 0\n")
         f.write("init = function(args) math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16)); i = math.random(#paths) end\n")
         f.write("request = function() i = i + 1; if i > #paths then i = 1 end; return wrk.format('GET', paths[i], headers) end\n")
