@@ -137,6 +137,15 @@ http {{
     return len(identity), len(gzipped)
 
 
+def stop_nginx(work):
+    """Stops the nginx `serve_with_nginx` started in `work` and removes the directory."""
+    pid = os.path.join(work, "nginx.pid")
+    if os.path.exists(pid):
+        subprocess.run(["kill", open(pid).read().strip()])
+    time.sleep(0.3)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     token, secret = os.environ.get("GATEWAY_TOKEN"), os.environ.get("OPENIM_WEBHOOK_SECRET")
     work = tempfile.mkdtemp()
@@ -194,11 +203,7 @@ def main():
                 note = "" if not (bad or err) else f" (non-2xx/3xx {bad} {err})"
                 print(f"| {name} | {rps:,.0f} | {rps / baseline:.2f} | ≥ 0.5, p99 < 5 ms{note} | {p99} |", flush=True)
     finally:
-        pid = os.path.join(work, "nginx.pid")
-        if os.path.exists(pid):
-            subprocess.run(["kill", open(pid).read().strip()])
-        time.sleep(0.3)
-        shutil.rmtree(work, ignore_errors=True)
+        stop_nginx(work)
 
 
 if __name__ == "__main__":

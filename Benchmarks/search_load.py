@@ -15,11 +15,9 @@ are). Prints a Markdown table; no pass/fail (the figures go in docs/BENCHMARKS.m
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8080"
@@ -96,11 +94,7 @@ def main():
                     met = "met" if under_a_millisecond(p99) else "NOT met"
                     print(f"| {profile['name']} | {label} | {rps:,.0f} | {p50} | {p99} | {met}{note} | {n_rps:,.0f} | {n_p99} |", flush=True)
     finally:
-        pid = os.path.join(work, "nginx.pid")
-        if os.path.exists(pid):
-            subprocess.run(["kill", open(pid).read().strip()])
-        time.sleep(0.3)
-        shutil.rmtree(work, ignore_errors=True)
+        cp.stop_nginx(work)
 
 
 if __name__ == "__main__":

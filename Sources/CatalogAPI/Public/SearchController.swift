@@ -62,9 +62,15 @@ struct SearchController {
 
     /// One page of results for `rawQuery` (`q`, `locale`, `limit`, `cursor`) at `snapshot`.
     func searchPage(_ snapshot: CatalogSnapshot, rawQuery: String) throws(Problem) -> PreparedRepresentation {
-        try searchPages.value(for: rawQuery, in: snapshot) {
-            (Result { () throws(Problem) in try makeSearchPage(snapshot, rawQuery: rawQuery) }, true)
-        }.get()
+        try Self.remembered(in: searchPages, snapshot, rawQuery, make: makeSearchPage)
+    }
+
+    /// `make`'s answer or refusal for `rawQuery`, worked out once per snapshot.
+    static func remembered(
+        in memo: SnapshotMemo<String, Result<PreparedRepresentation, Problem>>, _ snapshot: CatalogSnapshot, _ rawQuery: String,
+        make: (CatalogSnapshot, String) throws(Problem) -> PreparedRepresentation
+    ) throws(Problem) -> PreparedRepresentation {
+        try memo.value(for: rawQuery, in: snapshot) { (Result { () throws(Problem) in try make(snapshot, rawQuery) }, true) }.get()
     }
 
     func makeSearchPage(_ snapshot: CatalogSnapshot, rawQuery: String) throws(Problem) -> PreparedRepresentation {
@@ -88,9 +94,7 @@ struct SearchController {
 
     /// The stickers carrying `emoji`, most used first: what a picker suggests when the typed message is that emoji.
     func emojiPage(_ snapshot: CatalogSnapshot, rawQuery: String) throws(Problem) -> PreparedRepresentation {
-        try emojiPages.value(for: rawQuery, in: snapshot) {
-            (Result { () throws(Problem) in try makeEmojiPage(snapshot, rawQuery: rawQuery) }, true)
-        }.get()
+        try Self.remembered(in: emojiPages, snapshot, rawQuery, make: makeEmojiPage)
     }
 
     func makeEmojiPage(_ snapshot: CatalogSnapshot, rawQuery: String) throws(Problem) -> PreparedRepresentation {

@@ -25,12 +25,11 @@ public final class SearchIndex: Sendable {
         var isPack: Bool
         /// Rank in the last 7 days' usage (a pack: its best sticker's); `Int32.max` when unused.
         var popularity: Int32
-        /// Place in the catalog: packs in display order, each followed by its stickers.
-        var order: Int32
         /// The result item, rendered.
         var json: [UInt8]
     }
 
+    /// Packs in display order, each followed by its stickers: a document's index is its place in the catalog.
     let documents: [Document]
     /// Distinct folded words as UTF-8, sorted bytewise, and each one's postings.
     let terms: [[UInt8]]
@@ -95,7 +94,7 @@ public final class SearchIndex: Sendable {
             var best = Int32.max
             for sticker in pack.stickers { best = min(best, rank[sticker.id] ?? .max) }
             documents.append(Document(
-                id: pack.id, packId: pack.id, isPack: true, popularity: best, order: packDocument, json: Self.packItem(pack, baseURL: baseURL)
+                id: pack.id, packId: pack.id, isPack: true, popularity: best, json: Self.packItem(pack, baseURL: baseURL)
             ))
             for (tag, text) in pack.title { add(text, document: packDocument, field: .title, locale: locale(tag)) }
             for (tag, text) in pack.description { add(text, document: packDocument, field: .description, locale: locale(tag)) }
@@ -104,7 +103,7 @@ public final class SearchIndex: Sendable {
             for sticker in pack.stickers {
                 let document = Int32(documents.count)
                 documents.append(Document(
-                    id: sticker.id, packId: pack.id, isPack: false, popularity: rank[sticker.id] ?? .max, order: document,
+                    id: sticker.id, packId: pack.id, isPack: false, popularity: rank[sticker.id] ?? .max,
                     json: Self.stickerItem(sticker, packId: pack.id, baseURL: baseURL, rendered: renderedStickers[sticker.id])
                 ))
                 for keyword in sticker.keywords { add(keyword, document: document, field: .keyword, locale: -1) }
@@ -141,7 +140,7 @@ public final class SearchIndex: Sendable {
                 let a = finished[Int(left.document)], b = finished[Int(right.document)]
                 if a.popularity != b.popularity { return a.popularity < b.popularity }
                 if left.position != right.position { return left.position < right.position }
-                return a.order < b.order
+                return left.document < right.document
             }.map(\.document)
         }
         self.locales = locales
