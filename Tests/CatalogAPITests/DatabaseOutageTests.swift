@@ -1,5 +1,6 @@
 import CatalogAPI
 import CatalogStore
+import CatalogTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -124,9 +125,12 @@ struct DatabaseOutageTests {
             _ = try await PackUploads.create(client, id: "existing")
             let before = try await TestService.counts(database)
             // Hold the catalog_state row so the upload stops inside its transaction, after inserting its rows.
-            let holder = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 9, logger: TestService.logger)
-            try await holder.query("BEGIN", logger: TestService.logger)
-            try await holder.query("SELECT version FROM catalog_state FOR UPDATE", logger: TestService.logger)
+            let holder = try await withDeadline(TestService.databaseLimit, "PostgreSQL: the row holder") {
+                let holder = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 9, logger: TestService.logger)
+                try await holder.query("BEGIN", logger: TestService.logger)
+                try await holder.query("SELECT version FROM catalog_state FOR UPDATE", logger: TestService.logger)
+                return holder
+            }
             let upload = Task { try await PackUploads.create(client, id: "big", count: 30, offset: 100) }
             let blocked = try await Self.eventually(within: .seconds(10)) {
                 let waiting = try await TestService.query(
@@ -141,7 +145,7 @@ struct DatabaseOutageTests {
             #expect(failed.status == .serviceUnavailable || failed.status == .internalServerError, "\(failed.status): \(failed.text)")
             #expect(failed.status != .created)
             #expect(failed.headers[.contentType] == "application/problem+json")
-            try? await holder.close()
+            _ = try? await withDeadline(TestService.databaseLimit, "PostgreSQL: closing the row holder") { try await holder.close() }
             // Nothing of it was stored; the same upload succeeds once PostgreSQL is back.
             #expect(try await TestService.counts(database) == before)
             let recovered = try await Self.eventually(within: .seconds(5)) {

@@ -1,4 +1,5 @@
 import CatalogAPI
+import CatalogTestSupport
 import HummingbirdTesting
 import NIOCore
 import NIOPosix
@@ -43,7 +44,8 @@ struct ExpectContinueTests {
         var configuration = TestService.configuration(database: database)
         configuration.port = 0
         let (app, _) = try await buildApplication(configuration: configuration, logger: TestService.logger)
-        try await app.test(.live) { client in
+        try await withDeadline(TestService.testLimit, "the 100-continue test's service") {
+          try await app.test(.live) { client in
             let port = try #require(client.port)
             let group = MultiThreadedEventLoopGroup.singleton
             let promise = group.next().makePromise(of: String.self)
@@ -59,6 +61,7 @@ struct ExpectContinueTests {
             let interim = try await promise.futureResult.get()
             #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n"))
             try await channel.close()
+          }
         }
     }
 }

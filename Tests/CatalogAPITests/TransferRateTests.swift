@@ -118,7 +118,7 @@ struct TransferRateTests {
         #expect(!steady.isTooSlow(now: at(7.5)), "seconds 4-6 brought 300 bytes")
         #expect(steady.isTooSlow(now: at(8.5)), "seconds 5-7 brought 200 bytes")
         // No minimum: never too slow.
-        var off = TransferMeter(rate: MinimumTransferRate(bytesPerSecond: 0, window: .seconds(1)), now: at(0))
+        let off = TransferMeter(rate: MinimumTransferRate(bytesPerSecond: 0, window: .seconds(1)), now: at(0))
         #expect(!off.isTooSlow(now: at(100)))
     }
 }

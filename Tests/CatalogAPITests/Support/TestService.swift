@@ -1,6 +1,7 @@
 import CatalogAPI
 import CatalogCore
 import CatalogStore
+import CatalogTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -36,9 +37,9 @@ enum TestService {
     static func freshDatabase(on server: DatabaseURL? = nil) async throws -> DatabaseURL {
         let server = try server ?? serverURL()
         let name = "catalog_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let connection = try await PostgresConnection.connect(configuration: server.connectionConfiguration(), id: 1, logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        try await connection.close()
+        try await withConnection(server, id: 1, "CREATE DATABASE") { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
         return server.with(database: name)
     }
 
@@ -55,7 +56,7 @@ enum TestService {
     /// snapshot is loaded and runs `body` with a client.
     static func run<Value: Sendable>(
         database: DatabaseURL? = nil, poll: Duration = .seconds(5), library: LibrarySettings? = nil,
-        _ body: @Sendable (any TestClientProtocol, CatalogServiceComponents) async throws -> Value
+        _ body: @escaping @Sendable (any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
         try await runLive(database: database, poll: poll, idleTimeout: nil, library: library) { _, client, components in try await body(client, components) }
     }
@@ -65,7 +66,7 @@ enum TestService {
     static func runLive<Value: Sendable>(
         database: DatabaseURL? = nil, poll: Duration = .seconds(5), idleTimeout: Duration? = .seconds(1),
         minimumRate: MinimumTransferRate? = nil, library: LibrarySettings? = nil,
-        _ body: @Sendable (Int, any TestClientProtocol, CatalogServiceComponents) async throws -> Value
+        _ body: @escaping @Sendable (Int, any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
         let databaseURL: DatabaseURL
         if let database { databaseURL = database } else { databaseURL = try await freshDatabase() }
@@ -74,38 +75,80 @@ enum TestService {
         if let minimumRate { configuration.minimumTransferRate = minimumRate }
         if let library { configuration.library = library }
         let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
-        // HummingbirdTesting serves on a free port of its own, whatever the configuration says.
-        return try await app.test(.live) { client in
-            let loaded = await components.snapshots.waitForVersion(0)
-            #expect(loaded, "the catalog snapshot did not load")
-            return try await body(client.port ?? 0, client, components)
+        // HummingbirdTesting serves on a free port of its own, whatever the configuration says. The whole test,
+        // the service's shutdown included, has a deadline too: a run never hangs on one test.
+        return try await withDeadline(testLimit, "the test's service (requests, then graceful shutdown)") {
+            try await app.test(.live) { client in
+                let loaded = await components.snapshots.waitForVersion(0)
+                #expect(loaded, "the catalog snapshot did not load")
+                return try await body(client.port ?? 0, DeadlineClient(base: client), components)
+            }
+        }
+    }
+
+    /// How long one request of the suite's client may go unanswered, and one service-backed test may take.
+    static let requestLimit: Duration = .seconds(120)
+    static let testLimit: Duration = .seconds(900)
+    /// How long a direct PostgreSQL operation of a test may take.
+    static let databaseLimit: Duration = .seconds(60)
+
+    /// HummingbirdTesting's live client with a deadline on every request. Its own 20 s read timeout races the
+    /// answer in a task group, which waits for the answer's promise anyway: an answer that never comes held the
+    /// test (and the run) forever instead of failing it.
+    struct DeadlineClient: TestClientProtocol {
+        let base: any TestClientProtocol
+
+        func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+            let base = self.base
+            return try await withDeadline(TestService.requestLimit, "\(method) \(uri)") {
+                try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+            }
+        }
+
+        var port: Int? { base.port }
+    }
+
+    /// Connects to `database`, runs `body` and closes, all within `databaseLimit`.
+    static func withConnection<Value: Sendable>(
+        _ database: DatabaseURL, id: Int, _ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        try await withDeadline(databaseLimit, "PostgreSQL: \(what)") {
+            let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: id, logger: logger)
+            do {
+                let value = try await body(connection)
+                try await connection.close()
+                return value
+            } catch {
+                try? await connection.close()
+                throw error
+            }
         }
     }
 
     /// Runs a query against `database` directly (to inspect or tamper with state).
     static func query<Row: Sendable>(_ database: DatabaseURL, _ sql: String, as type: Row.Type) async throws -> [Row] where Row: PostgresDecodable {
-        let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 2, logger: logger)
-        defer { Task { try? await connection.close() } }
-        var rows: [Row] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Row.self) { rows.append(row) }
-        return rows
+        try await withConnection(database, id: 2, sql) { connection in
+            var rows: [Row] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Row.self) { rows.append(row) }
+            return rows
+        }
     }
 
     /// The plan PostgreSQL chooses for `query`, one line per node.
     static func explain(_ database: DatabaseURL, _ query: PostgresQuery) async throws -> String {
-        let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 4, logger: logger)
-        defer { Task { try? await connection.close() } }
         var explain = query
         explain.sql = "EXPLAIN " + query.sql
-        var lines: [String] = []
-        for try await line in try await connection.query(explain, logger: logger).decode(String.self) { lines.append(line) }
-        return lines.joined(separator: "\n")
+        return try await withConnection(database, id: 4, explain.sql) { [explain] connection in
+            var lines: [String] = []
+            for try await line in try await connection.query(explain, logger: logger).decode(String.self) { lines.append(line) }
+            return lines.joined(separator: "\n")
+        }
     }
 
     static func execute(_ database: DatabaseURL, _ sql: String) async throws {
-        let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: 3, logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-        try await connection.close()
+        try await withConnection(database, id: 3, sql) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
     }
 
     /// Counts that must not move when a write is refused.
