@@ -103,6 +103,14 @@ public final class CatalogSnapshot: Sendable {
                 renderedStickers[sticker.id] = stickerWriter.bytes
             }
         }
+        // The search index needs only the published packs and their stickers' JSON: it is built on another thread
+        // while this one writes and compresses the catalog and its packs (the gzip at level 9 takes longer).
+        let popular = content.popular
+        let rendered = renderedStickers
+        let searching = ParallelWork {
+            let index = SearchIndex(packs: published, popular: popular, baseURL: publicBaseURL, renderedStickers: rendered)
+            return (index, PreparedRepresentation(bytes: index.emojiIndexJSON()))
+        }
         var writer = JSONWriter(capacity: 1024 + published.count * 4096)
         writer.object { object in
             object.member("generatedAt", ISO8601.format(seconds))
@@ -151,8 +159,7 @@ public final class CatalogSnapshot: Sendable {
         withdrawnStickers = withdrawn
         gifConfiguration = content.gif.configuration
         gifDocument = PreparedRepresentation(bytes: content.gif.publicBytes)
-        search = SearchIndex(packs: published, popular: content.popular, baseURL: publicBaseURL, renderedStickers: renderedStickers)
-        emojiIndex = PreparedRepresentation(bytes: search.emojiIndexJSON())
+        (search, emojiIndex) = searching.result()
     }
 
     /// The public URL of an asset: content-addressed, so it never changes meaning and caches forever.

@@ -80,7 +80,7 @@ struct SearchController {
         let next = request.offset + page.count
         var writer = JSONWriter(capacity: 256 + page.count * 512)
         writer.object { object in
-            object.member("items") { items in items.array(page) { array, document in array.raw(snapshot.search.item(document)) } }
+            object.member("items") { items in items.array(page) { array, document in snapshot.search.writeItem(document, to: &array) } }
             object.member("nextCursor") { cursor in
                 if next < matches.count, next <= Self.maximumOffset { cursor.string(SearchRequest.cursor(version: snapshot.version, offset: next)) } else { cursor.null() }
             }
@@ -111,7 +111,7 @@ struct SearchController {
         var writer = JSONWriter(capacity: 256 + min(limit, stickers.count) * 512)
         writer.object { object in
             object.member("emoji", key)
-            object.member("items") { items in items.array(stickers.prefix(limit)) { array, document in array.raw(snapshot.search.item(document)) } }
+            object.member("items") { items in items.array(stickers.prefix(limit)) { array, document in snapshot.search.writeItem(document, to: &array) } }
             object.member("total", stickers.count)
         }
         return PreparedRepresentation(bytes: writer.bytes, compressionLevel: .defaultCompressionLevel)

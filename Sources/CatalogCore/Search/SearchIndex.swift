@@ -25,7 +25,8 @@ public final class SearchIndex: Sendable {
         var isPack: Bool
         /// Rank in the last 7 days' usage (a pack: its best sticker's); `Int32.max` when unused.
         var popularity: Int32
-        /// The result item, rendered.
+        /// The item's catalog JSON: the sticker as the catalog writes it (the very bytes, shared), or the pack
+        /// without its stickers. `writeItem` wraps it into a result item.
         var json: [UInt8]
     }
 
@@ -47,21 +48,30 @@ public final class SearchIndex: Sendable {
     public init(packs: [StoredPack], popular: [String], baseURL: String, renderedStickers: [String: [UInt8]] = [:]) {
         var rank: [String: Int32] = [:]
         for (index, id) in popular.enumerated() where rank[id] == nil { rank[id] = Int32(index) }
+        func popularity(_ id: String) -> Int32 { rank.isEmpty ? .max : rank[id] ?? .max }
         var documents: [Document] = []
         // Terms get ids as first seen; postings are appended per id, and sorted into byte order at the end.
         var termIds: [String: Int32] = [:]
         var termTexts: [String] = []
         var termPostings: [[Posting]] = []
         var localeIndex: [String: Int32] = [:]
+        var tagIndex: [String: Int32] = [:]
         var locales: [String] = []
         var emojiEntries: [String: [(document: Int32, position: Int)]] = [:]
 
         func locale(_ tag: String) -> Int32 {
+            // Tags as written first: the same few recur on every sticker.
+            if let index = tagIndex[tag] { return index }
             let key = tag.lowercased()
-            if let index = localeIndex[key] { return index }
-            let index = Int32(locales.count)
-            locales.append(key)
-            localeIndex[key] = index
+            let index: Int32
+            if let known = localeIndex[key] {
+                index = known
+            } else {
+                index = Int32(locales.count)
+                locales.append(key)
+                localeIndex[key] = index
+            }
+            tagIndex[tag] = index
             return index
         }
         // Catalogs repeat their words (keywords, tags, titles in a series of packs): each text is folded once, to
@@ -92,20 +102,25 @@ public final class SearchIndex: Sendable {
         for pack in packs where pack.status == .published {
             let packDocument = Int32(documents.count)
             var best = Int32.max
-            for sticker in pack.stickers { best = min(best, rank[sticker.id] ?? .max) }
-            documents.append(Document(
-                id: pack.id, packId: pack.id, isPack: true, popularity: best, json: Self.packItem(pack, baseURL: baseURL)
-            ))
+            if !rank.isEmpty { for sticker in pack.stickers { best = min(best, popularity(sticker.id)) } }
+            var packWriter = JSONWriter(capacity: 512)
+            CatalogSnapshot.write(pack: pack, baseURL: baseURL, stickers: false, to: &packWriter)
+            documents.append(Document(id: pack.id, packId: pack.id, isPack: true, popularity: best, json: packWriter.bytes))
             for (tag, text) in pack.title { add(text, document: packDocument, field: .title, locale: locale(tag)) }
             for (tag, text) in pack.description { add(text, document: packDocument, field: .description, locale: locale(tag)) }
             for tag in pack.tags { add(tag, document: packDocument, field: .keyword, locale: -1) }
 
             for sticker in pack.stickers {
                 let document = Int32(documents.count)
-                documents.append(Document(
-                    id: sticker.id, packId: pack.id, isPack: false, popularity: rank[sticker.id] ?? .max,
-                    json: Self.stickerItem(sticker, packId: pack.id, baseURL: baseURL, rendered: renderedStickers[sticker.id])
-                ))
+                let json: [UInt8]
+                if let rendered = renderedStickers[sticker.id] {
+                    json = rendered
+                } else {
+                    var writer = JSONWriter(capacity: 384)
+                    CatalogSnapshot.write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &writer)
+                    json = writer.bytes
+                }
+                documents.append(Document(id: sticker.id, packId: pack.id, isPack: false, popularity: popularity(sticker.id), json: json))
                 for keyword in sticker.keywords { add(keyword, document: document, field: .keyword, locale: -1) }
                 for (tag, keywords) in sticker.localizedKeywords {
                     let index = locale(tag)
@@ -116,13 +131,13 @@ public final class SearchIndex: Sendable {
                     guard let character = emoji.first else { continue }
                     let key = EmojiKey.key(character)
                     // A sticker's entries are appended together: a repeat can only be the last one.
-                    if emojiEntries[key]?.last?.document == document { continue }
-                    emojiEntries[key, default: []].append((document, position))
+                    Self.appendOnce(&emojiEntries[key, default: []], (document, position))
                 }
             }
         }
 
-        let order = termTexts.indices.sorted { termTexts[$0].utf8.lexicographicallyPrecedes(termTexts[$1].utf8) }
+        let termBytes = termTexts.map { Array($0.utf8) }
+        let order = termBytes.indices.sorted { Self.precedes(termBytes[$0], termBytes[$1]) }
         var grams: [String: [Int32]] = [:]
         for (index, id) in order.enumerated() {
             let text = termTexts[id]
@@ -132,7 +147,7 @@ public final class SearchIndex: Sendable {
         }
         let finished = documents
         self.documents = finished
-        terms = order.map { Array(termTexts[$0].utf8) }
+        terms = order.map { termBytes[$0] }
         postings = order.map { termPostings[$0] }
         self.grams = grams
         emojiStickers = emojiEntries.mapValues { entries in
@@ -144,6 +159,20 @@ public final class SearchIndex: Sendable {
             }.map(\.document)
         }
         self.locales = locales
+    }
+
+    /// Bytewise order, as `lowerBound` searches it.
+    static func precedes(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+        left.withUnsafeBufferPointer { a in
+            right.withUnsafeBufferPointer { b in
+                for index in 0..<min(a.count, b.count) where a[index] != b[index] { return a[index] < b[index] }
+                return a.count < b.count
+            }
+        }
+    }
+
+    static func appendOnce(_ entries: inout [(document: Int32, position: Int)], _ entry: (document: Int32, position: Int)) {
+        if entries.last?.document != entry.document { entries.append(entry) }
     }
 
     /// Every one-scalar gram and every two-scalar gram of `text`.
@@ -275,8 +304,27 @@ public final class SearchIndex: Sendable {
         emojiStickers[key] ?? []
     }
 
-    /// A result item's JSON.
-    public func item(_ document: Int32) -> [UInt8] { documents[Int(document)].json }
+    /// Writes a result item: `{"packId", "sticker": the catalog's sticker JSON, "type": "sticker"}` or
+    /// `{"pack": the catalog's pack JSON without its stickers but with their count, "type": "pack"}`.
+    public func writeItem(_ document: Int32, to writer: inout JSONWriter) {
+        let entry = documents[Int(document)]
+        writer.object { object in
+            if entry.isPack {
+                object.member("pack") { $0.raw(entry.json) }
+            } else {
+                object.member("packId", entry.packId)
+                object.member("sticker") { $0.raw(entry.json) }
+            }
+            object.member("type", entry.isPack ? "pack" : "sticker")
+        }
+    }
+
+    /// A result item's JSON (`writeItem` into bytes of its own).
+    public func item(_ document: Int32) -> [UInt8] {
+        var writer = JSONWriter(capacity: documents[Int(document)].json.count + 64)
+        writeItem(document, to: &writer)
+        return writer.bytes
+    }
 
     /// A result item's id (a sticker's or a pack's) and whether it is a pack.
     public func identity(_ document: Int32) -> (id: String, isPack: Bool) {
@@ -295,31 +343,6 @@ public final class SearchIndex: Sendable {
                     }
                 }
             }
-        }
-        return writer.bytes
-    }
-
-    // MARK: Items
-
-    /// `{"packId", "sticker": the catalog's sticker JSON, "type": "sticker"}`.
-    static func stickerItem(_ sticker: StoredSticker, packId: String, baseURL: String, rendered: [UInt8]?) -> [UInt8] {
-        var writer = JSONWriter(capacity: 64 + (rendered?.count ?? 512))
-        writer.object { object in
-            object.member("packId", packId)
-            object.member("sticker") { writer in
-                if let rendered { writer.raw(rendered) } else { CatalogSnapshot.write(sticker: sticker, baseURL: baseURL, storageFacts: false, to: &writer) }
-            }
-            object.member("type", "sticker")
-        }
-        return writer.bytes
-    }
-
-    /// `{"pack": the catalog's pack JSON without its stickers but with their count, "type": "pack"}`.
-    static func packItem(_ pack: StoredPack, baseURL: String) -> [UInt8] {
-        var writer = JSONWriter(capacity: 512)
-        writer.object { object in
-            object.member("pack") { CatalogSnapshot.write(pack: pack, baseURL: baseURL, stickers: false, to: &$0) }
-            object.member("type", "pack")
         }
         return writer.bytes
     }

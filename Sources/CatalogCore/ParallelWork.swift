@@ -1,0 +1,30 @@
+import Dispatch
+import Synchronization
+
+/// Work started on a thread of its own at once, whose result the starter collects when it needs it: the snapshot
+/// build's way of using a second core for an independent part (the search index beside the catalog's compression).
+///
+/// A Dispatch thread, not a task: the snapshot is built synchronously, and `result()` blocks only for as long as
+/// the work has left, on a queue that is not Swift's cooperative pool (so it cannot wait on itself).
+final class ParallelWork<Value: Sendable>: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let value = Mutex<Value?>(nil)
+    private let work: @Sendable () -> Value
+
+    init(_ work: @escaping @Sendable () -> Value) {
+        self.work = work
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let result = work()
+            value.withLock { $0 = result }
+            done.signal()
+        }
+    }
+
+    /// Waits for the work and returns what it made.
+    func result() -> Value {
+        done.wait()
+        done.signal()  // a later call finds it done too
+        // Always set once `done` is signalled; the work again rather than a trap if that ever broke.
+        return value.withLock { $0 } ?? work()
+    }
+}
