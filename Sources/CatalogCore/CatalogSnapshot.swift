@@ -80,6 +80,9 @@ public final class CatalogSnapshot: Sendable {
     public let search: SearchIndex
     /// The emoji → sticker ids map clients suggest from offline (`SearchIndex.emojiIndexJSON`).
     public let emojiIndex: PreparedRepresentation
+    /// How long the search index took to build (on a thread of its own), and how much of that the snapshot's build
+    /// waited for after finishing everything else: what search added to it.
+    public let searchBuildTime: (build: Duration, added: Duration)
 
     /// Builds the snapshot of `content`; asset URLs start with `publicBaseURL`.
     public init(content: CatalogContent, publicBaseURL: String) {
@@ -159,7 +162,9 @@ public final class CatalogSnapshot: Sendable {
         withdrawnStickers = withdrawn
         gifConfiguration = content.gif.configuration
         gifDocument = PreparedRepresentation(bytes: content.gif.publicBytes)
-        (search, emojiIndex) = searching.result()
+        let searchBuild = searching.result()
+        (search, emojiIndex) = searchBuild.value
+        searchBuildTime = (searchBuild.took, searchBuild.waited)
     }
 
     /// The public URL of an asset: content-addressed, so it never changes meaning and caches forever.

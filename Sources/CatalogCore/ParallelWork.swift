@@ -8,23 +8,29 @@ import Synchronization
 /// the work has left, on a queue that is not Swift's cooperative pool (so it cannot wait on itself).
 final class ParallelWork<Value: Sendable>: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private let value = Mutex<Value?>(nil)
+    private let value = Mutex<(value: Value, took: Duration)?>(nil)
     private let work: @Sendable () -> Value
 
     init(_ work: @escaping @Sendable () -> Value) {
         self.work = work
         DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let start = ContinuousClock.now
             let result = work()
-            value.withLock { $0 = result }
+            let took = ContinuousClock.now - start
+            value.withLock { $0 = (result, took) }
             done.signal()
         }
     }
 
-    /// Waits for the work and returns what it made.
-    func result() -> Value {
+    /// Waits for the work and returns what it made, how long it took, and how long this call waited for it (what
+    /// the work added to the starter's own).
+    func result() -> (value: Value, took: Duration, waited: Duration) {
+        let start = ContinuousClock.now
         done.wait()
+        let waited = ContinuousClock.now - start
         done.signal()  // a later call finds it done too
         // Always set once `done` is signalled; the work again rather than a trap if that ever broke.
-        return value.withLock { $0 } ?? work()
+        guard let (result, took) = value.withLock({ $0 }) else { return (work(), waited, waited) }
+        return (result, took, waited)
     }
 }

@@ -25,15 +25,19 @@ final class SnapshotMemo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         if let hit = state.withLock({ $0.snapshot === snapshot ? $0.values[key] : nil }) { return hit }
         let (value, remember) = make()
         guard remember else { return value }
+        // Values let go of are freed after the lock is released, not while every other request waits for it.
+        var released: [Key: Value] = [:]
         state.withLock { state in
             if state.snapshot !== snapshot {
                 // An older snapshot, asked about late, does not replace a newer one's values.
                 guard (state.snapshot?.version ?? .min) <= snapshot.version else { return }
-                state = State(snapshot: snapshot)
+                swap(&released, &state.values)
+                state.snapshot = snapshot
             }
-            if state.values.count >= capacity { state.values.removeAll(keepingCapacity: true) }
+            if state.values.count >= capacity { swap(&released, &state.values) }
             state.values[key] = value
         }
+        _ = released
         return value
     }
 

@@ -45,6 +45,8 @@ final class CatalogSnapshotService: Service {
             "stickers": .stringConvertible(snapshot.stickers.count), "bytes": .stringConvertible(snapshot.catalog.identity.readableBytes),
             "load.ms": .stringConvertible(Int((buildStart - loadStart).milliseconds)),
             "build.ms": .stringConvertible(Int((built - buildStart).milliseconds)),
+            "search.ms": .stringConvertible(Int(snapshot.searchBuildTime.build.milliseconds)),
+            "search.added.ms": .stringConvertible(Int(snapshot.searchBuildTime.added.milliseconds)),
         ])
     }
 

@@ -40,7 +40,9 @@ public final class CatalogSnapshotStore: Sendable {
     public var databaseStateSince: ContinuousClock.Instant { database.withLock { $0.changedAt } }
 
     /// Waits until the served snapshot reaches `version` (tests and read-your-writes callers), up to `timeout`.
-    public func waitForVersion(_ version: Int64, timeout: Duration = .seconds(10)) async -> Bool {
+    /// The default is a liveness bound, not a speed check: it returns as soon as the version is there, and a full
+    /// parallel test run on a busy two-core machine has taken over 10 s to load its first snapshots.
+    public func waitForVersion(_ version: Int64, timeout: Duration = .seconds(60)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let current, current.version >= version { return true }

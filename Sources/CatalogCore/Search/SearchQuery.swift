@@ -12,13 +12,18 @@ public struct SearchQuery: Sendable, Hashable {
     public init(text: String, locale: String?) {
         var emojis: [String] = []
         var rest = ""
-        for character in text {
+        // ASCII holds no emoji (keycaps need U+20E3): no need to walk its characters.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            rest = text
+        } else {
+            for character in text {
             if EmojiKey.isEmoji(character) {
                 let key = EmojiKey.key(character)
                 if !emojis.contains(key) { emojis.append(key) }
                 rest.append(" ")
             } else {
                 rest.append(character)
+            }
             }
         }
         var words: [SearchText.Word] = []
