@@ -43,6 +43,7 @@ let package = Package(
             name: "CatalogStore",
             dependencies: [
                 "CatalogCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
