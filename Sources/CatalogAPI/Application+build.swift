@@ -29,7 +29,7 @@ public func buildApplication(
 ) async throws -> (some ApplicationProtocol, CatalogServiceComponents) {
     ServiceMetrics.bootstrap()
     let database = CatalogDatabase(url: configuration.databaseURL, maximumConnections: configuration.databasePoolSize, logger: logger)
-    let packs = PostgresPackRepository(database: database)
+    let packs = PostgresPackRepository(database: database, storage: configuration.assetStore.storage())
     let snapshots = CatalogSnapshotStore()
     let snapshotService = CatalogSnapshotService(
         database: database, repository: packs, store: snapshots, databaseURL: configuration.databaseURL, publicBaseURL: configuration.publicBaseURL,

@@ -9,13 +9,13 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-/// `catalog-service serve | migrate | seed`.
+/// `catalog-service serve | migrate | seed | assets migrate --to s3`.
 @main
 struct CatalogServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog-service",
         abstract: "Sticker packs, GIF configuration and media catalog for an OpenIM-based chat product.",
-        subcommands: [Serve.self, Migrate.self, Seed.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, Assets.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -119,6 +119,39 @@ struct Seed: AsyncParsableCommand {
 }
 
 /// Runs `body` with a database whose pool is running, then shuts the pool down.
+struct Assets: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Asset storage maintenance.", subcommands: [MoveAssets.self])
+}
+
+struct MoveAssets: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Move asset bytes from PostgreSQL rows to the S3 store configured by S3_* (resumable; the service keeps serving)."
+    )
+    @OptionGroup var options: CommonOptions
+    @Option(help: "The store to move to: s3.") var to: String
+
+    func run() async throws {
+        guard to == "s3" else {
+            FileHandle.standardError.write(Data("catalog-service: assets migrate --to must be s3\n".utf8))
+            throw ExitCode(1)
+        }
+        let configuration = try options.load(.database)
+        guard case .s3 = configuration.assetStore else {
+            FileHandle.standardError.write(Data("catalog-service: set ASSET_STORE=s3 and the S3_* settings to move assets to S3\n".utf8))
+            throw ExitCode(1)
+        }
+        let logger = makeLogger(configuration)
+        let moved = try await withDatabase(configuration, logger: logger) { database in
+            try await Migrator().migrate(client: database.client, logger: logger)
+            return try await AssetMover(database: database, storage: configuration.assetStore.storage()).moveRowsToObjects { count in
+                print("moved \(count) assets so far")
+            }
+        }
+        print("moved \(moved) assets to s3; none left in PostgreSQL rows")
+    }
+}
+
 func withDatabase<Result: Sendable>(
     _ configuration: ServiceConfiguration, logger: Logger, _ body: @escaping @Sendable (CatalogDatabase) async throws -> Result
 ) async throws -> Result {

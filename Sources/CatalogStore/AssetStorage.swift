@@ -1,39 +1,39 @@
 import CatalogCore
-import Logging
-import PostgresNIO
+
+/// Where an asset's bytes were put.
+public enum AssetLocation: Sendable, Equatable {
+    /// In the asset's own row (`assets.bytes`), written by the transaction that records the asset.
+    case row
+    /// An object in an object store (`assets.object_key`), written before that transaction commits.
+    case object(key: String)
+}
 
 /// Where the bytes of assets live; their facts (hash, type, size, dimensions) are always rows in `assets`.
 ///
-/// `PostgresAssetStorage` keeps the bytes in `assets.bytes`, written in the same transaction as the pack, so a
-/// refused or interrupted upload leaves nothing behind. An object store (S3/MinIO) fits the same protocol: `save`
-/// uploads under the content hash before the transaction commits — content-addressed writes are idempotent, so a
-/// rolled-back upload leaves at most an unreferenced object for a sweeper — and `load` reads by hash. Asset URLs
-/// keep their shape either way.
+/// No database type appears here: a store is handed bytes and keys. Writes place every new asset's bytes *before*
+/// the database transaction that records it begins, so a row never exists without its bytes; a refused or
+/// interrupted write leaves at most an object nobody references, content-addressed and harmless (a later sweep may
+/// remove it). Asset URLs keep their shape whichever store holds the bytes.
 public protocol AssetStorage: Sendable {
-    /// Saves `blob`'s bytes as part of the write running on `connection`.
-    func save(_ blob: AssetBlob, in connection: PostgresConnection, logger: Logger) async throws
-    /// The bytes stored under `sha256`, nil when there are none.
-    func load(sha256: String, database: CatalogDatabase) async throws -> [UInt8]?
+    /// Makes `blob`'s bytes durable (an object store uploads them under a key derived from the hash, so repeating
+    /// is harmless) and says where they are; `.row` leaves them to the repository, which writes them in the row.
+    func place(_ blob: AssetBlob) async throws -> AssetLocation
+    /// The bytes of the object at `key`; nil when the store has no such object.
+    func object(key: String) async throws -> [UInt8]?
 }
 
-/// Asset bytes in PostgreSQL (`bytea`), deduplicated by hash: an asset shared by two packs is stored once.
+/// Asset bytes in PostgreSQL (`bytea` in each asset's row, written in the pack's own transaction), deduplicated by
+/// hash: an asset shared by two packs is stored once.
 public struct PostgresAssetStorage: AssetStorage {
     public init() {}
 
-    public func save(_ blob: AssetBlob, in connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            "UPDATE assets SET bytes = \(ByteBuffer(bytes: blob.bytes)) WHERE sha256 = \(blob.descriptor.sha256) AND bytes IS NULL",
-            logger: logger
-        )
-    }
+    public func place(_ blob: AssetBlob) async throws -> AssetLocation { .row }
 
-    public func load(sha256: String, database: CatalogDatabase) async throws -> [UInt8]? {
-        try await database.connection { connection in
-            let rows = try await connection.query("SELECT bytes FROM assets WHERE sha256 = \(sha256)", logger: database.logger)
-            for try await bytes in rows.decode(ByteBuffer?.self) {
-                return bytes.map { Array($0.readableBytesView) }
-            }
-            return nil
-        }
-    }
+    public func object(key: String) async throws -> [UInt8]? { nil }
+}
+
+/// An asset's bytes and where the storage put them, ready to be recorded.
+struct PlacedAsset: Sendable {
+    var blob: AssetBlob
+    var location: AssetLocation
 }

@@ -55,19 +55,41 @@ extension PostgresPackRepository {
         return version
     }
 
-    /// Records each new asset's facts and hands its bytes to the asset storage, inside the write's transaction.
-    func insertAssets(_ blobs: [AssetBlob], on connection: PostgresConnection) async throws {
+    /// Puts each new asset's bytes where the asset storage keeps them, before the write's transaction begins (an
+    /// object store that cannot take them makes the write fail as unavailable, with nothing recorded).
+    func place(_ blobs: [AssetBlob]) async throws -> [PlacedAsset] {
+        var placed: [PlacedAsset] = []
         for blob in blobs {
-            let d = blob.descriptor
+            do {
+                placed.append(PlacedAsset(blob: blob, location: try await storage.place(blob)))
+            } catch {
+                logger.warning("asset store refused an upload", metadata: ["asset.sha256": .string(blob.descriptor.sha256), "error": .string(String(describing: error))])
+                throw StoreError.unavailable
+            }
+        }
+        return placed
+    }
+
+    /// Records each placed asset: its facts, and its bytes or its object's key. A row that has neither (written
+    /// before either existed) gets them now; a row that has one keeps it.
+    func insertAssets(_ placed: [PlacedAsset], on connection: PostgresConnection) async throws {
+        for asset in placed {
+            let d = asset.blob.descriptor
+            var bytes: ByteBuffer?
+            var key: String?
+            switch asset.location {
+            case .row: bytes = ByteBuffer(bytes: asset.blob.bytes)
+            case .object(let objectKey): key = objectKey
+            }
             try await connection.query(
                 """
-                INSERT INTO assets (sha256, mime, byte_size, width, height, animated, frame_count)
-                VALUES (\(d.sha256), \(d.mime), \(d.byteSize), \(d.width), \(d.height), \(d.animated), \(d.frameCount))
-                ON CONFLICT (sha256) DO NOTHING
+                INSERT INTO assets (sha256, mime, byte_size, width, height, animated, frame_count, bytes, object_key)
+                VALUES (\(d.sha256), \(d.mime), \(d.byteSize), \(d.width), \(d.height), \(d.animated), \(d.frameCount), \(bytes), \(key))
+                ON CONFLICT (sha256) DO UPDATE SET bytes = EXCLUDED.bytes, object_key = EXCLUDED.object_key
+                WHERE assets.bytes IS NULL AND assets.object_key IS NULL
                 """,
                 logger: logger
             )
-            try await storage.save(blob, in: connection, logger: logger)
         }
     }
 
@@ -126,11 +148,12 @@ extension PostgresPackRepository {
 
     public func create(_ assembled: AssembledPack, actor: Actor) async throws -> WriteResult<StoredPack> {
         let manifest = assembled.manifest
+        let placed = try await place(assembled.newAssets)
         return try await write { connection in
             let exists = try await connection.query("SELECT 1 FROM sticker_packs WHERE id = \(manifest.id)", logger: logger)
             for try await _ in exists { throw StoreError.conflict([FieldIssue(field: "id", message: "pack \(manifest.id) already exists")]) }
             try await checkStickerIds(assembled.stickers.map(\.id), packId: manifest.id, on: connection)
-            try await insertAssets(assembled.newAssets, on: connection)
+            try await insertAssets(placed, on: connection)
             var position = manifest.position ?? 0
             if manifest.position == nil {
                 for try await next in try await connection.query("SELECT COALESCE(MAX(position) + 1, 0)::int8 FROM sticker_packs", logger: logger).decode(Int.self) {
@@ -158,10 +181,11 @@ extension PostgresPackRepository {
 
     public func replace(_ assembled: AssembledPack, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack> {
         let manifest = assembled.manifest
+        let placed = try await place(assembled.newAssets)
         return try await write { connection in
             let current = try await lockedPack(id: manifest.id, ifMatch: revisions, on: connection)
             try await checkStickerIds(assembled.stickers.map(\.id), packId: manifest.id, on: connection)
-            try await insertAssets(assembled.newAssets, on: connection)
+            try await insertAssets(placed, on: connection)
             try await connection.query("DELETE FROM stickers WHERE pack_id = \(manifest.id)", logger: logger)
             try await connection.query(
                 """
@@ -228,7 +252,8 @@ extension PostgresPackRepository {
     }
 
     public func addSticker(packId: String, _ sticker: StoredSticker, newAsset: AssetBlob?, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack> {
-        try await write { connection in
+        let placed = try await place(newAsset.map { [$0] } ?? [])
+        return try await write { connection in
             let current = try await lockedPack(id: packId, ifMatch: revisions, on: connection)
             if current.stickers.contains(where: { $0.id == sticker.id }) {
                 throw StoreError.conflict([FieldIssue(field: "id", message: "sticker id \(sticker.id) is already in pack \(packId)")])
@@ -241,7 +266,7 @@ extension PostgresPackRepository {
                 throw StoreError.invalid([FieldIssue(field: "file", message: "is \(sticker.asset.animated ? "animated" : "static") but pack \(packId) is \(current.animated ? "animated" : "static")")])
             }
             try await checkStickerIds([sticker.id], packId: packId, on: connection)
-            if let newAsset { try await insertAssets([newAsset], on: connection) }
+            try await insertAssets(placed, on: connection)
             try await connection.query(
                 """
                 INSERT INTO stickers (id, pack_id, position, asset_sha256, emojis, keywords, label, localized_keywords)

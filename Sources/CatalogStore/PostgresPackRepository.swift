@@ -10,7 +10,7 @@ public struct PostgresPackRepository: PackRepository {
     let storage: any AssetStorage
     var logger: Logger { database.logger }
 
-    /// Assets' bytes go to `storage`; PostgreSQL itself by default.
+    /// Assets' bytes go to `storage`; PostgreSQL itself (each asset's row) by default.
     public init(database: CatalogDatabase, storage: any AssetStorage = PostgresAssetStorage()) {
         self.database = database
         self.storage = storage
@@ -109,9 +109,26 @@ public struct PostgresPackRepository: PackRepository {
     }
 
     public func asset(sha256: String) async throws -> (AssetDescriptor, [UInt8])? {
-        guard let descriptor = try await storedAssets([sha256])[sha256] else { return nil }
-        guard let bytes = try await storage.load(sha256: sha256, database: database) else { return nil }
-        return (descriptor, bytes)
+        let found = try await database.connection { connection -> (AssetDescriptor, ByteBuffer?, String?)? in
+            let rows = try await connection.query(
+                "SELECT mime, byte_size, width, height, frame_count, bytes, object_key FROM assets WHERE sha256 = \(sha256)", logger: logger
+            )
+            for try await (mime, size, width, height, frames, bytes, key) in rows.decode((String, Int, Int, Int, Int, ByteBuffer?, String?).self) {
+                return (AssetDescriptor(sha256: sha256, mime: mime, byteSize: size, width: width, height: height, frameCount: frames), bytes, key)
+            }
+            return nil
+        }
+        guard let (descriptor, bytes, key) = found else { return nil }
+        if let bytes { return (descriptor, Array(bytes.readableBytesView)) }
+        guard let key else { return nil }
+        let object: [UInt8]?
+        do {
+            object = try await storage.object(key: key)
+        } catch {
+            logger.warning("asset store read failed", metadata: ["asset.sha256": .string(sha256), "error": .string(String(describing: error))])
+            throw StoreError.unavailable
+        }
+        return object.map { (descriptor, $0) }
     }
 
     public func packs(after cursor: String?, limit: Int) async throws -> Page<StoredPack> {

@@ -6,7 +6,7 @@ import PostgresNIO
 import Synchronization
 import Testing
 
-/// An object-store stand-in: bytes in memory, optionally failing every save.
+/// An object-store stand-in: bytes in memory under their keys, optionally failing every upload.
 final class MemoryAssetStorage: AssetStorage {
     let objects = Mutex<[String: [UInt8]]>([:])
     let failSaves: Bool
@@ -15,13 +15,15 @@ final class MemoryAssetStorage: AssetStorage {
 
     struct SaveFailed: Error {}
 
-    func save(_ blob: AssetBlob, in connection: PostgresConnection, logger: Logger) async throws {
+    func place(_ blob: AssetBlob) async throws -> AssetLocation {
         if failSaves { throw SaveFailed() }
-        objects.withLock { $0[blob.descriptor.sha256] = blob.bytes }
+        let key = "memory/\(blob.descriptor.sha256)"
+        objects.withLock { $0[key] = blob.bytes }
+        return .object(key: key)
     }
 
-    func load(sha256: String, database: CatalogDatabase) async throws -> [UInt8]? {
-        objects.withLock { $0[sha256] }
+    func object(key: String) async throws -> [UInt8]? {
+        objects.withLock { $0[key] }
     }
 }
 
@@ -56,7 +58,7 @@ struct AssetStorageTests {
             _ = try await repository.create(assembled, actor: .admin)
             let sha = assembled.stickers[0].asset.sha256
             #expect(storage.objects.withLock { $0.count } == 2)
-            #expect(try await TestService.query(url, "SELECT count(*) FROM assets WHERE bytes IS NULL", as: Int64.self) == [2])
+            #expect(try await TestService.query(url, "SELECT count(*) FROM assets WHERE bytes IS NULL AND object_key LIKE 'memory/%'", as: Int64.self) == [2])
             let loaded = try await repository.asset(sha256: sha)
             #expect(loaded?.1 == ImageFactory.png(width: 128, height: 128))
             #expect(loaded?.0.width == 128)
@@ -66,7 +68,8 @@ struct AssetStorageTests {
     @Test func aFailingStorageLeavesNoRows() async throws {
         try await withRepository(storage: MemoryAssetStorage(failSaves: true)) { repository, url in
             let assembled = try Self.pack()
-            await #expect(throws: MemoryAssetStorage.SaveFailed.self) { _ = try await repository.create(assembled, actor: .admin) }
+            // The store's failure is the write's: unavailable (503 with Retry-After), with nothing recorded.
+            await #expect(throws: StoreError.unavailable) { _ = try await repository.create(assembled, actor: .admin) }
             let counts = try await TestService.counts(url)
             #expect(counts == TestService.StateCounts(version: 0, packs: 0, stickers: 0, assets: 0, changes: 0, audit: 0))
         }
@@ -75,7 +78,7 @@ struct AssetStorageTests {
     @Test func postgresStorageKeepsBytesInTheAssetsTable() async throws {
         try await withRepository(storage: PostgresAssetStorage()) { repository, url in
             _ = try await repository.create(try Self.pack(), actor: .admin)
-            #expect(try await TestService.query(url, "SELECT count(*) FROM assets WHERE bytes IS NOT NULL", as: Int64.self) == [2])
+            #expect(try await TestService.query(url, "SELECT count(*) FROM assets WHERE bytes IS NOT NULL AND object_key IS NULL", as: Int64.self) == [2])
         }
     }
 }

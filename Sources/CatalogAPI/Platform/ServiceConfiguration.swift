@@ -34,6 +34,8 @@ public struct ServiceConfiguration: Sendable {
     /// Users' libraries: caps and the packs a new user starts with (`LIBRARY_FAVORITES_CAP`, `LIBRARY_RECENTS_CAP`,
     /// `LIBRARY_DEFAULT_PACKS`).
     public var library = LibrarySettings()
+    /// Where asset bytes live (`ASSET_STORE`, default `postgres`).
+    public var assetStore: AssetStoreSetting = .postgres
 
     /// The shortest token accepted: 16 characters (about 96 bits when random).
     public static let minimumSecretLength = 16
@@ -96,6 +98,19 @@ public struct ServiceConfiguration: Sendable {
         }
 
         /// An http(s) origin with an optional path, without trailing slashes.
+        /// A credential given as the variable or, for secrets mounted as files, as `NAME_FILE` (the file's content
+        /// without its trailing newline). Never logged.
+        func fileBacked(_ name: String) throws(ConfigurationError) -> String? {
+            if let text = value(name) { return text }
+            guard let path = value(name + "_FILE") else { return nil }
+            guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
+                throw .invalid(name + "_FILE", "must name a readable UTF-8 file")
+            }
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            guard !text.isEmpty else { throw .invalid(name + "_FILE", "names an empty file") }
+            return text
+        }
+
         func origin(_ name: String, example: String) throws(ConfigurationError) -> String? {
             guard let text = value(name) else { return nil }
             var trimmed = text
@@ -171,6 +186,36 @@ public struct ServiceConfiguration: Sendable {
             guard let parsed = Int(text), (1...200).contains(parsed) else { throw .invalid("LIBRARY_RECENTS_CAP", "must be a number from 1 to 200") }
             configuration.library.recentsCap = parsed
         }
+        switch value("ASSET_STORE") ?? "postgres" {
+        case "postgres":
+            configuration.assetStore = .postgres
+        case "s3":
+            guard let endpoint = try origin("S3_ENDPOINT", example: "https://s3.eu-west-1.amazonaws.com or http://minio:9000") else { throw .missing("S3_ENDPOINT") }
+            guard URLComponents(string: endpoint)?.path.isEmpty ?? false else { throw .invalid("S3_ENDPOINT", "must be scheme, host and port only (the bucket is S3_BUCKET)") }
+            let bucket = try required("S3_BUCKET")
+            guard (3...63).contains(bucket.count), bucket.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }) else {
+                throw .invalid("S3_BUCKET", "must be a bucket name: 3 to 63 lowercase letters, digits, dots and hyphens")
+            }
+            let prefix = value("S3_PREFIX") ?? ""
+            guard prefix.count <= 200, !prefix.hasPrefix("/"), prefix.unicodeScalars.allSatisfy({
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "/._-".unicodeScalars.contains($0)
+            }) else {
+                throw .invalid("S3_PREFIX", "must be at most 200 letters, digits and / . _ -, not starting with /")
+            }
+            var pathStyle = false
+            if let text = value("S3_FORCE_PATH_STYLE") {
+                guard ["true", "false"].contains(text) else { throw .invalid("S3_FORCE_PATH_STYLE", "must be true or false") }
+                pathStyle = text == "true"
+            }
+            guard let accessKey = try fileBacked("AWS_ACCESS_KEY_ID") else { throw .missing("AWS_ACCESS_KEY_ID") }
+            guard let secretKey = try fileBacked("AWS_SECRET_ACCESS_KEY") else { throw .missing("AWS_SECRET_ACCESS_KEY") }
+            configuration.assetStore = .s3(S3Settings(
+                endpoint: endpoint, region: value("S3_REGION") ?? "us-east-1", bucket: bucket, prefix: prefix, forcePathStyle: pathStyle,
+                credentials: .init(accessKeyId: accessKey, secretAccessKey: secretKey, sessionToken: try fileBacked("AWS_SESSION_TOKEN"))
+            ))
+        case let other:
+            throw .invalid("ASSET_STORE", "must be postgres or s3, not \(other)")
+        }
         if let text = value("LIBRARY_DEFAULT_PACKS") {
             let ids = text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard ids.count <= configuration.library.packCap, ids.allSatisfy(Slug.isValid), Set(ids).count == ids.count else {
@@ -191,6 +236,20 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .missing(let name): return "configuration error: \(name) is not set"
         case .invalid(let name, let reason): return "configuration error: \(name) \(reason)"
+        }
+    }
+}
+
+/// Where asset bytes live: in PostgreSQL (each asset's row) or in an S3-compatible bucket.
+public enum AssetStoreSetting: Sendable, Equatable {
+    case postgres
+    case s3(S3Settings)
+
+    /// The storage this setting names.
+    public func storage() -> any AssetStorage {
+        switch self {
+        case .postgres: PostgresAssetStorage()
+        case .s3(let settings): S3AssetStorage(settings: settings)
         }
     }
 }

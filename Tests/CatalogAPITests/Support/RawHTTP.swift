@@ -92,3 +92,40 @@ final class RawHTTP: @unchecked Sendable {
         }
     }
 }
+
+extension RawHTTP {
+    /// A loopback socket bound to a free port and listening, which never accepts or answers: a server that hangs.
+    final class SilentListener: @unchecked Sendable {
+        let descriptor: Int32
+        let port: Int
+
+        init() throws {
+            (descriptor, port) = try RawHTTP.boundSocket()
+            guard listen(descriptor, 16) == 0 else { Glibc.close(descriptor); throw Failure(reason: "listen failed: \(errno)") }
+        }
+
+        func close() { _ = Glibc.close(descriptor) }
+    }
+
+    /// A loopback port nothing listens on (bound and released at once): connections to it are refused.
+    static func unusedPort() throws -> Int {
+        let (descriptor, port) = try boundSocket()
+        close(descriptor)
+        return port
+    }
+
+    /// A TCP socket bound to a free loopback port.
+    static func boundSocket() throws -> (Int32, Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else { close(descriptor); throw Failure(reason: "bind failed: \(errno)") }
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
+    }
+}

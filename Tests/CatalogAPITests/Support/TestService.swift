@@ -55,17 +55,19 @@ enum TestService {
     /// Builds the service on a fresh database (or `database`), serves it on a port of its own, waits until its
     /// snapshot is loaded and runs `body` with a client.
     static func run<Value: Sendable>(
-        database: DatabaseURL? = nil, poll: Duration = .seconds(5), library: LibrarySettings? = nil,
+        database: DatabaseURL? = nil, poll: Duration = .seconds(5), library: LibrarySettings? = nil, assetStore: AssetStoreSetting? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
-        try await runLive(database: database, poll: poll, idleTimeout: nil, library: library) { _, client, components in try await body(client, components) }
+        try await runLive(database: database, poll: poll, idleTimeout: nil, library: library, assetStore: assetStore) { _, client, components in
+            try await body(client, components)
+        }
     }
 
     /// Like `run`, and `body` also gets the port (for raw-socket tests); the idle timeout is short for them (nil:
     /// the service's default).
     static func runLive<Value: Sendable>(
         database: DatabaseURL? = nil, poll: Duration = .seconds(5), idleTimeout: Duration? = .seconds(1),
-        minimumRate: MinimumTransferRate? = nil, library: LibrarySettings? = nil,
+        minimumRate: MinimumTransferRate? = nil, library: LibrarySettings? = nil, assetStore: AssetStoreSetting? = nil,
         _ body: @escaping @Sendable (Int, any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
         let databaseURL: DatabaseURL
@@ -74,6 +76,7 @@ enum TestService {
         if let idleTimeout { configuration.httpIdleTimeout = idleTimeout }
         if let minimumRate { configuration.minimumTransferRate = minimumRate }
         if let library { configuration.library = library }
+        if let assetStore { configuration.assetStore = assetStore }
         let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
         // HummingbirdTesting serves on a free port of its own, whatever the configuration says. The whole test,
         // the service's shutdown included, has a deadline too: a run never hangs on one test.

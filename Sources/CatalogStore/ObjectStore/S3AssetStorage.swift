@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import CatalogCore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Where an S3-compatible bucket is and how to reach it (`ASSET_STORE=s3`).
+public struct S3Settings: Sendable, Equatable {
+    /// `https://s3.eu-west-1.amazonaws.com`, `http://minio:9000`, …: scheme, host and port, no path.
+    public var endpoint: String
+    public var region: String
+    public var bucket: String
+    /// Prepended to every key (`catalog/`), or empty.
+    public var prefix: String
+    /// `endpoint/bucket/key` (MinIO and most self-hosted stores) instead of `bucket.endpoint/key` (AWS's default).
+    public var forcePathStyle: Bool
+    public var credentials: SigV4Signer.Credentials
+    /// How long one request to the store may take before the write or read it serves fails as unavailable.
+    public var timeout: Duration
+
+    public init(
+        endpoint: String, region: String, bucket: String, prefix: String = "", forcePathStyle: Bool = false,
+        credentials: SigV4Signer.Credentials, timeout: Duration = .seconds(10)
+    ) {
+        self.endpoint = endpoint
+        self.region = region
+        self.bucket = bucket
+        self.prefix = prefix
+        self.forcePathStyle = forcePathStyle
+        self.credentials = credentials
+        self.timeout = timeout
+    }
+}
+
+/// Asset bytes as objects in an S3-compatible bucket, one per asset under `{prefix}{sha256}.{ext}`, written with
+/// SigV4-signed PUTs before the database records them and read back with GETs.
+public struct S3AssetStorage: AssetStorage {
+    /// The store answered something other than success.
+    public struct Failure: Error, CustomStringConvertible {
+        public let operation: String
+        public let status: UInt
+        public let detail: String
+        public var description: String { "S3 \(operation) answered \(status): \(detail)" }
+    }
+
+    public let settings: S3Settings
+    let signer: SigV4Signer
+    let client: HTTPClient
+    /// Largest object read back: assets are limited far below this at upload.
+    static let maximumObjectBytes = 64 << 20
+
+    public init(settings: S3Settings, client: HTTPClient = .shared) {
+        self.settings = settings
+        self.signer = SigV4Signer(credentials: settings.credentials, region: settings.region)
+        self.client = client
+    }
+
+    /// The key an asset's bytes are stored under.
+    public func key(for descriptor: AssetDescriptor) -> String {
+        "\(settings.prefix)\(descriptor.sha256).\(descriptor.fileExtension)"
+    }
+
+    public func place(_ blob: AssetBlob) async throws -> AssetLocation {
+        let key = key(for: blob.descriptor)
+        // The asset's hash is the payload's: the store checks the bytes it received against it.
+        _ = try await send("PUT", key: key, body: blob.bytes, payloadHash: blob.descriptor.sha256, contentType: blob.descriptor.mime, expect: [200])
+        return .object(key: key)
+    }
+
+    public func object(key: String) async throws -> [UInt8]? {
+        let (status, body) = try await send("GET", key: key, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200, 404])
+        return status == 200 ? body : nil
+    }
+
+    /// Creates the bucket (tests and first-time setups; an existing bucket of the caller's is fine).
+    public func createBucket() async throws {
+        _ = try await send("PUT", key: nil, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200, 409])
+    }
+
+    /// Sends one signed request to the bucket (`key` nil: the bucket itself); the status and body of an expected
+    /// answer, or `Failure`.
+    func send(_ method: String, key: String?, body: [UInt8]?, payloadHash: String, contentType: String?, expect: Set<UInt>) async throws -> (UInt, [UInt8]) {
+        guard let endpoint = URLComponents(string: settings.endpoint), let scheme = endpoint.scheme, let hostName = endpoint.host else {
+            throw Failure(operation: method, status: 0, detail: "S3_ENDPOINT is not a URL")
+        }
+        let port = endpoint.port.map { ":\($0)" } ?? ""
+        let host: String
+        var path: String
+        if settings.forcePathStyle {
+            host = "\(hostName)\(port)"
+            path = "/\(settings.bucket)"
+            if let key { path += "/\(key)" }
+        } else {
+            host = "\(settings.bucket).\(hostName)\(port)"
+            path = "/" + (key ?? "")
+        }
+        var headers: [(String, String)] = [("host", host), ("x-amz-content-sha256", payloadHash)]
+        if let contentType { headers.append(("content-type", contentType)) }
+        let signature = signer.sign(method: method, path: path, headers: headers, payloadHash: payloadHash, date: Date())
+        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(SigV4Signer.encode(path, slash: false))")
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers + signature.headers.map({ ($0.name, $0.value) }) { request.headers.replaceOrAdd(name: name, value: value) }
+        if let body {
+            request.headers.replaceOrAdd(name: "content-length", value: String(body.count))
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let timeout = TimeAmount.nanoseconds(Int64(settings.timeout.components.seconds) * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000)
+        let response = try await client.execute(request, timeout: timeout)
+        let received = try await response.body.collect(upTo: Self.maximumObjectBytes)
+        let status = response.status.code
+        guard expect.contains(status) else {
+            throw Failure(operation: method, status: status, detail: String(decoding: received.readableBytesView.prefix(300), as: UTF8.self))
+        }
+        return (status, Array(received.readableBytesView))
+    }
+}

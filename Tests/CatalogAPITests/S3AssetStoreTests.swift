@@ -1,0 +1,133 @@
+import CatalogAPI
+import CatalogCore
+import CatalogStore
+import CatalogTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The S3 API server scripts/test started (moto's standalone server, which speaks S3's REST protocol).
+enum TestObjectStore {
+    struct Missing: Error, CustomStringConvertible {
+        var description: String { "CATALOG_TEST_S3_ENDPOINT is not set: run the tests with scripts/test, which starts an S3 API server" }
+    }
+
+    /// Settings for a fresh bucket of its own (created), keys under `assets/`.
+    static func freshBucket(timeout: Duration = .seconds(10)) async throws -> S3Settings {
+        guard let endpoint = ProcessInfo.processInfo.environment["CATALOG_TEST_S3_ENDPOINT"] else { throw Missing() }
+        let settings = settings(endpoint: endpoint, timeout: timeout)
+        try await S3AssetStorage(settings: settings).createBucket()
+        return settings
+    }
+
+    static func settings(endpoint: String, timeout: Duration = .seconds(10)) -> S3Settings {
+        S3Settings(
+            endpoint: endpoint, region: "us-east-1", bucket: "catalog-" + UUID().uuidString.lowercased().prefix(18), prefix: "assets/", forcePathStyle: true,
+            credentials: .init(accessKeyId: "test-access-key", secretAccessKey: "test-secret-access-key"), timeout: timeout
+        )
+    }
+}
+
+@Suite("Assets in S3-compatible storage: objects before rows, reads through the service, a store that fails")
+struct S3AssetStoreTests {
+    struct AssetRow: Equatable { var sha256: String; var mime: String; var key: String? }
+
+    static func rows(_ database: DatabaseURL) async throws -> [AssetRow] {
+        try await TestService.query(database, "SELECT sha256 || ' ' || mime || ' ' || COALESCE(object_key, '-') || ' ' || (bytes IS NULL)::text FROM assets ORDER BY sha256", as: String.self)
+            .map { line in
+                let parts = line.split(separator: " ").map(String.init)
+                return AssetRow(sha256: parts[0], mime: parts[1], key: parts[3] == "true" ? parts[2] : nil)
+            }
+    }
+
+    @Test func uploadsWriteObjectsAndAssetsAreServedFromThem() async throws {
+        let settings = try await TestObjectStore.freshBucket()
+        let storage = S3AssetStorage(settings: settings)
+        let database = try await TestService.freshDatabase()
+        try await TestService.run(database: database, assetStore: .s3(settings)) { client, _ in
+            let created = try await PackUploads.create(client, id: "in-s3", count: 3, offset: 700)
+            #expect(created.status == .created, "\(created.text)")
+            let rows = try await Self.rows(database)
+            #expect(rows.count == 4)  // tray and three stickers
+            for row in rows {
+                // The row holds the key, not the bytes, and the object is there under the content address.
+                let key = try #require(row.key, "asset \(row.sha256) kept its bytes in the row")
+                #expect(key.hasPrefix("assets/\(row.sha256)."))
+                let object = try #require(try await storage.object(key: key))
+                #expect(PackAssembler.sha256Hex(object) == row.sha256)
+                let ext = String(key.split(separator: ".").last ?? "")
+                let served = try await client.execute(uri: "/v1/assets/\(row.sha256).\(ext)", method: .get)
+                #expect(served.status == .ok)
+                #expect(Array(served.body.readableBytesView) == object)
+                #expect(served.headers[.contentType] == row.mime)
+            }
+            // The same images again (another pack) add no row and no object.
+            let again = try await PackUploads.create(client, id: "in-s3-again", count: 3, offset: 700)
+            #expect(again.status == .created)
+            #expect(try await Self.rows(database).count == 4)
+        }
+    }
+
+    @Test func aStoreThatIsDownFailsUploadsCleanlyAndReadsGoOn() async throws {
+        // Nothing listens on the port: connections are refused.
+        let closed = TestObjectStore.settings(endpoint: "http://127.0.0.1:\(try RawHTTP.unusedPort())", timeout: .seconds(3))
+        try await Self.refusesUploads(to: closed)
+    }
+
+    @Test func aStoreThatNeverAnswersFailsUploadsWithinItsTimeout() async throws {
+        // A socket that listens but never accepts or answers: the request waits out the store's timeout.
+        let silent = try RawHTTP.SilentListener()
+        defer { silent.close() }
+        let settings = TestObjectStore.settings(endpoint: "http://127.0.0.1:\(silent.port)", timeout: .seconds(2))
+        let started = ContinuousClock.now
+        try await Self.refusesUploads(to: settings)
+        #expect(ContinuousClock.now - started < .seconds(30))
+    }
+
+    /// With `settings` for a store that fails: an upload answers 503 with Retry-After as problem+json and stores
+    /// nothing; the catalog (from memory) keeps answering.
+    static func refusesUploads(to settings: S3Settings) async throws {
+        let database = try await TestService.freshDatabase()
+        try await TestService.run(database: database, assetStore: .s3(settings)) { client, _ in
+            let before = try await TestService.counts(database)
+            let refused = try await PackUploads.create(client, id: "no-store", count: 2, offset: 720)
+            #expect(refused.status == .serviceUnavailable, "\(refused.text)")
+            #expect(refused.headers[.retryAfter] != nil)
+            #expect(refused.headers[.contentType] == "application/problem+json")
+            #expect(try await TestService.counts(database) == before)
+            let catalog = try await client.execute(uri: "/v1/catalog", method: .get)
+            #expect(catalog.status == .ok)
+        }
+    }
+
+    @Test func assetsMoveFromRowsToObjectsWhileServedAndTheMoveResumes() async throws {
+        let settings = try await TestObjectStore.freshBucket()
+        let database = try await TestService.freshDatabase()
+        // Written while the bytes lived in PostgreSQL.
+        try await TestService.run(database: database) { client, _ in
+            let created = try await PackUploads.create(client, id: "moving", count: 2, offset: 740)
+            #expect(created.status == .created)
+        }
+        let before = try await Self.rows(database)
+        #expect(before.count == 3 && before.allSatisfy { $0.key == nil })
+        // A replica switched to S3 serves rows of either form; the move runs beside it.
+        try await TestService.run(database: database, assetStore: .s3(settings)) { client, components in
+            let first = try #require(before.first)
+            let ext = first.mime == "image/png" ? "png" : "webp"
+            let served = try await client.execute(uri: "/v1/assets/\(first.sha256).\(ext)", method: .get)
+            #expect(served.status == .ok)
+            let mover = AssetMover(database: components.database, storage: S3AssetStorage(settings: settings))
+            #expect(try await mover.moveRowsToObjects(batch: 2) == 3)
+            let after = try await Self.rows(database)
+            #expect(after.map(\.sha256) == before.map(\.sha256))
+            #expect(after.allSatisfy { $0.key?.hasPrefix("assets/") == true })
+            let servedAgain = try await client.execute(uri: "/v1/assets/\(first.sha256).\(ext)", method: .get)
+            #expect(servedAgain.status == .ok)
+            #expect(servedAgain.body == served.body)
+            // Run again (resumed after a stop, or by a second operator): nothing left to move.
+            #expect(try await mover.moveRowsToObjects() == 0)
+        }
+    }
+}
