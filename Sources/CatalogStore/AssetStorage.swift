@@ -20,6 +20,19 @@ public protocol AssetStorage: Sendable {
     func place(_ blob: AssetBlob) async throws -> AssetLocation
     /// The bytes of the object at `key`; nil when the store has no such object.
     func object(key: String) async throws -> [UInt8]?
+    /// Where a client may fetch the object at `key` itself (a CDN or the store's public URL, or a presigned one),
+    /// or nil when the service serves the bytes.
+    func deliveryURL(key: String) -> String?
+}
+
+extension AssetStorage {
+    public func deliveryURL(key: String) -> String? { nil }
+}
+
+/// What `PackRepository.asset` found: the bytes, or the URL to send the client to.
+public enum AssetContent: Sendable, Equatable {
+    case bytes([UInt8])
+    case redirect(String)
 }
 
 /// Asset bytes in PostgreSQL (`bytea` in each asset's row, written in the pack's own transaction), deduplicated by

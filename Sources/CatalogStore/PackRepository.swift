@@ -64,7 +64,8 @@ public protocol PackRepository: Sendable {
     func pack(id: String) async throws -> StoredPack?
     func packs(after cursor: String?, limit: Int) async throws -> Page<StoredPack>
     func audit(after cursor: String?, limit: Int) async throws -> Page<AuditEntry>
-    func asset(sha256: String) async throws -> (AssetDescriptor, [UInt8])?
+    /// An asset's facts and its bytes, or where the store lets clients fetch them (`S3_DELIVERY=redirect`).
+    func asset(sha256: String) async throws -> (AssetDescriptor, AssetContent)?
     func catalogContent() async throws -> CatalogContent
     func catalogVersion() async throws -> Int64
     func changes(since version: Int64) async throws -> ChangesAnswer

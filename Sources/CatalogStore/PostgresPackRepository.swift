@@ -108,7 +108,7 @@ public struct PostgresPackRepository: PackRepository {
         }
     }
 
-    public func asset(sha256: String) async throws -> (AssetDescriptor, [UInt8])? {
+    public func asset(sha256: String) async throws -> (AssetDescriptor, AssetContent)? {
         let found = try await database.connection { connection -> (AssetDescriptor, ByteBuffer?, String?)? in
             let rows = try await connection.query(
                 "SELECT mime, byte_size, width, height, frame_count, bytes, object_key FROM assets WHERE sha256 = \(sha256)", logger: logger
@@ -119,8 +119,9 @@ public struct PostgresPackRepository: PackRepository {
             return nil
         }
         guard let (descriptor, bytes, key) = found else { return nil }
-        if let bytes { return (descriptor, Array(bytes.readableBytesView)) }
+        if let bytes { return (descriptor, .bytes(Array(bytes.readableBytesView))) }
         guard let key else { return nil }
+        if let url = storage.deliveryURL(key: key) { return (descriptor, .redirect(url)) }
         let object: [UInt8]?
         do {
             object = try await storage.object(key: key)
@@ -128,7 +129,7 @@ public struct PostgresPackRepository: PackRepository {
             logger.warning("asset store read failed", metadata: ["asset.sha256": .string(sha256), "error": .string(String(describing: error))])
             throw StoreError.unavailable
         }
-        return object.map { (descriptor, $0) }
+        return object.map { (descriptor, .bytes($0)) }
     }
 
     public func packs(after cursor: String?, limit: Int) async throws -> Page<StoredPack> {

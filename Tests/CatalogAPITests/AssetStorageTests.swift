@@ -60,7 +60,7 @@ struct AssetStorageTests {
             #expect(storage.objects.withLock { $0.count } == 2)
             #expect(try await TestService.query(url, "SELECT count(*) FROM assets WHERE bytes IS NULL AND object_key LIKE 'memory/%'", as: Int64.self) == [2])
             let loaded = try await repository.asset(sha256: sha)
-            #expect(loaded?.1 == ImageFactory.png(width: 128, height: 128))
+            #expect(loaded?.1 == .bytes(ImageFactory.png(width: 128, height: 128)))
             #expect(loaded?.0.width == 128)
         }
     }

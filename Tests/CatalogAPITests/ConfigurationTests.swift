@@ -76,7 +76,9 @@ struct ConfigurationTests {
         }
     }
 
-    static let s3 = ["ASSET_STORE": "s3", "S3_ENDPOINT": "http://minio:9000/", "S3_BUCKET": "stickers", "AWS_ACCESS_KEY_ID": "minio-access", "AWS_SECRET_ACCESS_KEY": "minio-secret"]
+    static let s3: [String: String?] = [
+        "ASSET_STORE": "s3", "S3_ENDPOINT": "http://minio:9000/", "S3_BUCKET": "stickers", "AWS_ACCESS_KEY_ID": "minio-access", "AWS_SECRET_ACCESS_KEY": "minio-secret",
+    ]
 
     @Test func assetStoreDefaultsToPostgresAndReadsS3Settings() throws {
         #expect(try load([:]).assetStore == .postgres)
@@ -85,6 +87,9 @@ struct ConfigurationTests {
             endpoint: "http://minio:9000", region: "eu-west-1", bucket: "stickers", prefix: "catalog/", forcePathStyle: true,
             credentials: .init(accessKeyId: "minio-access", secretAccessKey: "minio-secret")
         )))
+        let redirecting = try load(Self.s3.merging(["ASSET_DELIVERY": "redirect", "ASSET_PUBLIC_BASE_URL": "https://assets.example.com/catalog/"]) { $1 })
+        guard case .s3(let settings) = redirecting.assetStore else { Issue.record("not s3"); return }
+        #expect(settings.delivery == .redirect(base: "https://assets.example.com/catalog"))
     }
 
     @Test func s3CredentialsMayComeFromFiles() throws {
@@ -103,9 +108,10 @@ struct ConfigurationTests {
         (["ASSET_STORE": "disk"], "ASSET_STORE"), (["S3_BUCKET": nil], "S3_BUCKET"), (["S3_BUCKET": "Upper_Case"], "S3_BUCKET"),
         (["S3_ENDPOINT": "minio:9000"], "S3_ENDPOINT"), (["S3_ENDPOINT": "http://minio:9000/bucket"], "S3_ENDPOINT"),
         (["S3_PREFIX": "/abs"], "S3_PREFIX"), (["S3_FORCE_PATH_STYLE": "yes"], "S3_FORCE_PATH_STYLE"), (["AWS_ACCESS_KEY_ID": nil], "AWS_ACCESS_KEY_ID"),
+        (["ASSET_DELIVERY": "cdn"], "ASSET_DELIVERY"), (["ASSET_DELIVERY": "redirect", "ASSET_PUBLIC_BASE_URL": "assets.example.com"], "ASSET_PUBLIC_BASE_URL"),
     ] as [([String: String?], String)])
     func badAssetStoreSettingsNameTheirVariable(changes: [String: String?], variable: String) {
-        var environment: [String: String?] = Self.s3.mapValues { $0 }
+        var environment = Self.s3
         for (name, value) in changes { environment[name] = value }
         do {
             _ = try load(environment)

@@ -130,4 +130,42 @@ struct S3AssetStoreTests {
             #expect(try await mover.moveRowsToObjects() == 0)
         }
     }
+
+    @Test func redirectDeliverySendsClientsToAPresignedObjectOrTheCDN() async throws {
+        var presigning = try await TestObjectStore.freshBucket()
+        presigning.delivery = .redirect(base: nil)
+        let settings = presigning
+        let database = try await TestService.freshDatabase()
+        let (sha, bytes): (String, [UInt8]) = try await TestService.run(database: database, assetStore: .s3(settings)) { client, _ in
+            let created = try await PackUploads.create(client, id: "redirected", count: 1, offset: 760)
+            #expect(created.status == .created, "\(created.text)")
+            let row = try #require(try await Self.rows(database).first)
+            let answer = try await client.execute(uri: "/v1/assets/\(row.sha256).png", method: .get)
+            #expect(answer.status == .found)
+            #expect(answer.headers[.cacheControl] == "public, max-age=\(S3Settings.redirectCacheSeconds)")
+            // A presigned GET of the object in the store, which answers with the bytes.
+            let location = try #require(answer.headers[.location])
+            let endpoint = try #require(URLComponents(string: settings.endpoint))
+            #expect(location.hasPrefix("\(settings.endpoint)/\(settings.bucket)/assets/\(row.sha256).png?X-Amz-Algorithm=AWS4-HMAC-SHA256&"))
+            #expect(location.contains("X-Amz-Expires=\(S3Settings.presignedSeconds)&X-Amz-SignedHeaders=host&X-Amz-Signature="))
+            let target = String(location.dropFirst(settings.endpoint.count))
+            let fetched = try await RawHTTP.exchange(port: try #require(endpoint.port), Array("GET \(target) HTTP/1.1\r\nHost: \(endpoint.host ?? ""):\(endpoint.port ?? 0)\r\nConnection: close\r\n\r\n".utf8))
+            #expect(fetched.hasPrefix("HTTP/1.1 200"), "\(fetched.prefix(200))")
+            let key = try #require(row.key)
+            let stored = try #require(try await S3AssetStorage(settings: settings).object(key: key))
+            // A 304 needs no store at all.
+            let revalidated = try await client.execute(uri: "/v1/assets/\(row.sha256).png", method: .get, headers: [.ifNoneMatch: "\"\(row.sha256)\""])
+            #expect(revalidated.status == .notModified)
+            return (row.sha256, stored)
+        }
+        #expect(PackAssembler.sha256Hex(bytes) == sha)
+        // With a CDN (or public bucket) in front: its URL, no signature.
+        var viaCDN = settings
+        viaCDN.delivery = .redirect(base: "https://assets.example.com/catalog")
+        try await TestService.run(database: database, assetStore: .s3(viaCDN)) { client, _ in
+            let answer = try await client.execute(uri: "/v1/assets/\(sha).png", method: .get)
+            #expect(answer.status == .found)
+            #expect(answer.headers[.location] == "https://assets.example.com/catalog/assets/\(sha).png")
+        }
+    }
 }

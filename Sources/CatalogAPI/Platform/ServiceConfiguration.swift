@@ -209,10 +209,16 @@ public struct ServiceConfiguration: Sendable {
             }
             guard let accessKey = try fileBacked("AWS_ACCESS_KEY_ID") else { throw .missing("AWS_ACCESS_KEY_ID") }
             guard let secretKey = try fileBacked("AWS_SECRET_ACCESS_KEY") else { throw .missing("AWS_SECRET_ACCESS_KEY") }
-            configuration.assetStore = .s3(S3Settings(
+            var settings = S3Settings(
                 endpoint: endpoint, region: value("S3_REGION") ?? "us-east-1", bucket: bucket, prefix: prefix, forcePathStyle: pathStyle,
                 credentials: .init(accessKeyId: accessKey, secretAccessKey: secretKey, sessionToken: try fileBacked("AWS_SESSION_TOKEN"))
-            ))
+            )
+            switch value("ASSET_DELIVERY") ?? "service" {
+            case "service": settings.delivery = .service
+            case "redirect": settings.delivery = .redirect(base: try origin("ASSET_PUBLIC_BASE_URL", example: "https://assets.example.com/catalog"))
+            case let other: throw .invalid("ASSET_DELIVERY", "must be service or redirect, not \(other)")
+            }
+            configuration.assetStore = .s3(settings)
         case let other:
             throw .invalid("ASSET_STORE", "must be postgres or s3, not \(other)")
         }

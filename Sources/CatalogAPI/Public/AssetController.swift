@@ -28,9 +28,22 @@ struct AssetController {
             // The content never changes, so a matching tag is enough: no database round trip.
             return Response(status: .notModified, headers: headers)
         }
-        guard let (descriptor, bytes) = try await repository.asset(sha256: sha) else { throw Problem.notFound("No asset \(sha).") }
+        guard let (descriptor, content) = try await repository.asset(sha256: sha) else { throw Problem.notFound("No asset \(sha).") }
         if parts.count == 2, parts[1].lowercased() != descriptor.fileExtension {
             throw Problem.notFound("Asset \(sha) is .\(descriptor.fileExtension), not .\(parts[1]).")
+        }
+        let bytes: [UInt8]
+        switch content {
+        case .bytes(let stored):
+            bytes = stored
+        case .redirect(let url):
+            // The store (or the CDN in front of it) serves the bytes. A presigned URL expires, so the redirect is
+            // cached for less than its lifetime; the asset URL clients hold never changes.
+            var redirect = HTTPFields()
+            redirect[.location] = url
+            redirect[.cacheControl] = "public, max-age=\(S3Settings.redirectCacheSeconds)"
+            redirect[.accessControlAllowOrigin] = "*"
+            return Response(status: .found, headers: redirect)
         }
         headers[.contentType] = descriptor.mime
         if request.method == .head {

@@ -18,6 +18,20 @@ public struct S3Settings: Sendable, Equatable {
     public var credentials: SigV4Signer.Credentials
     /// How long one request to the store may take before the write or read it serves fails as unavailable.
     public var timeout: Duration
+    /// How asset GETs are answered: the service reads the object and serves it, or redirects the client.
+    public var delivery: Delivery = .service
+
+    public enum Delivery: Sendable, Equatable {
+        /// The service reads the object and answers with its bytes.
+        case service
+        /// 302 to `{base}/{key}` (a CDN or a public bucket) or, without a base, to a presigned GET of the store
+        /// valid for `presignedSeconds`.
+        case redirect(base: String?)
+    }
+
+    /// How long a presigned asset URL stays valid, and (less) how long clients may cache the redirect to it.
+    public static let presignedSeconds = 3600
+    public static let redirectCacheSeconds = 600
 
     public init(
         endpoint: String, region: String, bucket: String, prefix: String = "", forcePathStyle: Bool = false,
@@ -68,6 +82,24 @@ public struct S3AssetStorage: AssetStorage {
         return .object(key: key)
     }
 
+    public func deliveryURL(key: String) -> String? {
+        guard case .redirect(let base) = settings.delivery else { return nil }
+        if let base { return "\(base)/\(SigV4Signer.encode(key, slash: false))" }
+        guard let (scheme, host, path) = address(key: key) else { return nil }
+        let query = signer.presignedQuery(method: "GET", path: path, host: host, expires: S3Settings.presignedSeconds, date: Date())
+        return "\(scheme)://\(host)\(SigV4Signer.encode(path, slash: false))?\(query)"
+    }
+
+    /// Scheme, host (with port) and path of `key` (nil: the bucket) in the configured addressing style.
+    func address(key: String?) -> (scheme: String, host: String, path: String)? {
+        guard let endpoint = URLComponents(string: settings.endpoint), let scheme = endpoint.scheme, let hostName = endpoint.host else { return nil }
+        let port = endpoint.port.map { ":\($0)" } ?? ""
+        if settings.forcePathStyle {
+            return (scheme, "\(hostName)\(port)", "/\(settings.bucket)" + (key.map { "/\($0)" } ?? ""))
+        }
+        return (scheme, "\(settings.bucket).\(hostName)\(port)", "/" + (key ?? ""))
+    }
+
     public func object(key: String) async throws -> [UInt8]? {
         let (status, body) = try await send("GET", key: key, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200, 404])
         return status == 200 ? body : nil
@@ -81,19 +113,8 @@ public struct S3AssetStorage: AssetStorage {
     /// Sends one signed request to the bucket (`key` nil: the bucket itself); the status and body of an expected
     /// answer, or `Failure`.
     func send(_ method: String, key: String?, body: [UInt8]?, payloadHash: String, contentType: String?, expect: Set<UInt>) async throws -> (UInt, [UInt8]) {
-        guard let endpoint = URLComponents(string: settings.endpoint), let scheme = endpoint.scheme, let hostName = endpoint.host else {
+        guard let (scheme, host, path) = address(key: key) else {
             throw Failure(operation: method, status: 0, detail: "S3_ENDPOINT is not a URL")
-        }
-        let port = endpoint.port.map { ":\($0)" } ?? ""
-        let host: String
-        var path: String
-        if settings.forcePathStyle {
-            host = "\(hostName)\(port)"
-            path = "/\(settings.bucket)"
-            if let key { path += "/\(key)" }
-        } else {
-            host = "\(settings.bucket).\(hostName)\(port)"
-            path = "/" + (key ?? "")
         }
         var headers: [(String, String)] = [("host", host), ("x-amz-content-sha256", payloadHash)]
         if let contentType { headers.append(("content-type", contentType)) }

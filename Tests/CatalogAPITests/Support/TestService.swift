@@ -54,6 +54,7 @@ enum TestService {
 
     /// Builds the service on a fresh database (or `database`), serves it on a port of its own, waits until its
     /// snapshot is loaded and runs `body` with a client.
+    @discardableResult
     static func run<Value: Sendable>(
         database: DatabaseURL? = nil, poll: Duration = .seconds(5), library: LibrarySettings? = nil, assetStore: AssetStoreSetting? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, CatalogServiceComponents) async throws -> Value
@@ -65,6 +66,7 @@ enum TestService {
 
     /// Like `run`, and `body` also gets the port (for raw-socket tests); the idle timeout is short for them (nil:
     /// the service's default).
+    @discardableResult
     static func runLive<Value: Sendable>(
         database: DatabaseURL? = nil, poll: Duration = .seconds(5), idleTimeout: Duration? = .seconds(1),
         minimumRate: MinimumTransferRate? = nil, library: LibrarySettings? = nil, assetStore: AssetStoreSetting? = nil,
@@ -112,6 +114,7 @@ enum TestService {
     }
 
     /// Connects to `database`, runs `body` and closes, all within `databaseLimit`.
+    @discardableResult
     static func withConnection<Value: Sendable>(
         _ database: DatabaseURL, id: Int, _ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
