@@ -35,4 +35,45 @@ struct AssetTests {
             #expect(garbage.status == .notFound)
         }
     }
+
+    /// Byte ranges as RFC 9110 §14 describes them, against the asset's own bytes (expected slices computed from the
+    /// uploaded image, not from the service).
+    @Test func singleByteRangesArePartialContent() async throws {
+        try await TestService.run { client, _ in
+            _ = try await PackUploads.create(client, id: "ranged")
+            let bytes = PackUploads.image(1)
+            let sha = PackAssembler.sha256Hex(bytes)
+            let uri = "/v1/assets/\(sha).png"
+            func get(_ range: String, ifRange: String? = nil) async throws -> TestResponse {
+                var headers: HTTPFields = [.range: range]
+                if let ifRange { headers[.ifRange] = ifRange }
+                return try await client.execute(uri: uri, method: .get, headers: headers)
+            }
+            let cases: [(String, ArraySlice<UInt8>)] = [
+                ("bytes=0-9", bytes[0..<10]), ("bytes=10-", bytes[10...]), ("bytes=-7", bytes[(bytes.count - 7)...]),
+                ("bytes=5-99999999", bytes[5...]), ("bytes=-99999999", bytes[...]),
+            ]
+            for (range, expected) in cases {
+                let answer = try await get(range)
+                #expect(answer.status == .partialContent, "\(range)")
+                #expect(Array(answer.body.readableBytesView) == Array(expected), "\(range)")
+                #expect(answer.headers[.contentRange] == "bytes \(expected.startIndex)-\(expected.endIndex - 1)/\(bytes.count)", "\(range)")
+            }
+            // Past the end: 416 naming the length, as problem+json.
+            let beyond = try await get("bytes=\(bytes.count)-")
+            #expect(beyond.status == .rangeNotSatisfiable)
+            #expect(beyond.headers[.contentRange] == "bytes */\(bytes.count)")
+            #expect(beyond.headers[.contentType] == "application/problem+json")
+            // Ranges this service does not honour get the whole asset: several, malformed, another unit, a stale If-Range.
+            for range in ["bytes=0-1,4-5", "bytes=9-2", "bytes=abc", "items=0-1"] {
+                let whole = try await get(range)
+                #expect(whole.status == .ok, "\(range)")
+                #expect(Array(whole.body.readableBytesView) == bytes, "\(range)")
+            }
+            #expect(try await get("bytes=0-9", ifRange: "\"other\"").status == .ok)
+            #expect(try await get("bytes=0-9", ifRange: "\"\(sha)\"").status == .partialContent)
+            let plain = try await client.execute(uri: uri, method: .get)
+            #expect(plain.headers[.acceptRanges] == "bytes")
+        }
+    }
 }
