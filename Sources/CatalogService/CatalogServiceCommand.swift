@@ -120,7 +120,7 @@ struct Seed: AsyncParsableCommand {
 
 /// Runs `body` with a database whose pool is running, then shuts the pool down.
 struct Assets: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Asset storage maintenance.", subcommands: [MoveAssets.self])
+    static let configuration = CommandConfiguration(abstract: "Asset storage maintenance.", subcommands: [MoveAssets.self, SweepAssets.self])
 }
 
 struct MoveAssets: AsyncParsableCommand {
@@ -149,6 +149,28 @@ struct MoveAssets: AsyncParsableCommand {
             }
         }
         print("moved \(moved) assets to s3; none left in PostgreSQL rows")
+    }
+}
+
+struct SweepAssets: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Delete objects in the S3 asset bucket that no asset row names (left by refused or interrupted uploads)."
+    )
+    @OptionGroup var options: CommonOptions
+    @Option(help: "Leave objects younger than this many hours (an upload may still be committing).") var minAgeHours: Int = 24
+
+    func run() async throws {
+        let configuration = try options.load(.database)
+        guard case .s3(let settings) = configuration.assetStore, minAgeHours >= 1 else {
+            FileHandle.standardError.write(Data("catalog-service: assets sweep needs ASSET_STORE=s3 with its S3_* settings, and --min-age-hours of at least 1\n".utf8))
+            throw ExitCode(1)
+        }
+        let logger = makeLogger(configuration)
+        let (seen, deleted) = try await withDatabase(configuration, logger: logger) { database in
+            try await OrphanSweep(database: database, store: S3AssetStorage(settings: settings)).run(minimumAge: .seconds(minAgeHours * 3600))
+        }
+        print("looked at \(seen) objects, deleted \(deleted) that no asset row names")
     }
 }
 

@@ -1,6 +1,6 @@
 import CatalogAPI
 import CatalogCore
-import CatalogStore
+@testable import CatalogStore
 import CatalogTestSupport
 import Foundation
 import HTTPTypes
@@ -167,5 +167,43 @@ struct S3AssetStoreTests {
             #expect(answer.status == .found)
             #expect(answer.headers[.location] == "https://assets.example.com/catalog/assets/\(sha).png")
         }
+    }
+
+    @Test func theSweepDeletesOnlyOldObjectsNoRowNames() async throws {
+        let settings = try await TestObjectStore.freshBucket()
+        let store = S3AssetStorage(settings: settings)
+        let database = try await TestService.freshDatabase()
+        try await TestService.run(database: database, assetStore: .s3(settings)) { client, components in
+            let created = try await PackUploads.create(client, id: "kept", count: 2, offset: 780)
+            #expect(created.status == .created)
+            // What a refused upload leaves: an object without a row.
+            let stray = PackUploads.image(790)
+            let descriptor = AssetDescriptor(sha256: PackAssembler.sha256Hex(stray), mime: "image/png", byteSize: stray.count, width: 64, height: 64, frameCount: 1)
+            guard case .object(let strayKey) = try await store.place(AssetBlob(descriptor: descriptor, bytes: stray)) else { Issue.record("not an object"); return }
+            let sweep = OrphanSweep(database: components.database, store: store)
+            // Young objects are left alone: their upload may still be committing.
+            let young = try await sweep.run(minimumAge: .seconds(3600))
+            #expect(young == (seen: 4, deleted: 0))
+            let old = try await sweep.run(minimumAge: .seconds(3600), now: Date().addingTimeInterval(7200))
+            #expect(old == (seen: 4, deleted: 1))
+            #expect(try await store.object(key: strayKey) == nil)
+            for row in try await Self.rows(database) {
+                #expect(try await store.object(key: try #require(row.key)) != nil, "\(row.sha256)")
+            }
+        }
+    }
+
+    @Test func listingsAreReadWithoutAnXMLLibrary() {
+        let xml = """
+            <?xml version="1.0" encoding="UTF-8"?><ListBucketResult><IsTruncated>true</IsTruncated>\
+            <Contents><Key>assets/ab.png</Key><LastModified>2026-11-30T06:00:00.000Z</LastModified></Contents>\
+            <Contents><Key>assets/a&amp;b.png</Key><LastModified>2026-11-30T06:00:00Z</LastModified></Contents>\
+            <Contents><Key>assets/cd.webp</Key><LastModified>2026-11-30T07:00:00Z</LastModified></Contents>\
+            <NextContinuationToken>t&amp;1</NextContinuationToken></ListBucketResult>
+            """
+        let page = S3ListingReader.read(Array(xml.utf8))
+        #expect(page.objects.map(\.key) == ["assets/ab.png", "assets/cd.webp"])
+        #expect(page.objects.map(\.modified.timeIntervalSince1970) == [1_796_018_400, 1_796_022_000])
+        #expect(page.next == "t&1")
     }
 }

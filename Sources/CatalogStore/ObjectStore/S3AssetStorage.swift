@@ -105,6 +105,20 @@ public struct S3AssetStorage: AssetStorage {
         return status == 200 ? body : nil
     }
 
+    /// One page of the objects under the configured prefix (ListObjectsV2): keys with their last-modified time,
+    /// and the token of the next page (nil on the last).
+    public func listObjects(continuation: String? = nil) async throws -> (objects: [(key: String, modified: Date)], next: String?) {
+        var query: [(String, String)] = [("list-type", "2"), ("prefix", settings.prefix), ("max-keys", "1000")]
+        if let continuation { query.append(("continuation-token", continuation)) }
+        let (_, body) = try await send("GET", key: nil, query: query, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200])
+        return S3ListingReader.read(body)
+    }
+
+    /// Deletes the object at `key` (absent already is fine).
+    public func delete(key: String) async throws {
+        _ = try await send("DELETE", key: key, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200, 204, 404])
+    }
+
     /// Creates the bucket (tests and first-time setups; an existing bucket of the caller's is fine).
     public func createBucket() async throws {
         _ = try await send("PUT", key: nil, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200, 409])
@@ -112,14 +126,17 @@ public struct S3AssetStorage: AssetStorage {
 
     /// Sends one signed request to the bucket (`key` nil: the bucket itself); the status and body of an expected
     /// answer, or `Failure`.
-    func send(_ method: String, key: String?, body: [UInt8]?, payloadHash: String, contentType: String?, expect: Set<UInt>) async throws -> (UInt, [UInt8]) {
+    func send(
+        _ method: String, key: String?, query: [(String, String)] = [], body: [UInt8]?, payloadHash: String, contentType: String?, expect: Set<UInt>
+    ) async throws -> (UInt, [UInt8]) {
         guard let (scheme, host, path) = address(key: key) else {
             throw Failure(operation: method, status: 0, detail: "S3_ENDPOINT is not a URL")
         }
         var headers: [(String, String)] = [("host", host), ("x-amz-content-sha256", payloadHash)]
         if let contentType { headers.append(("content-type", contentType)) }
-        let signature = signer.sign(method: method, path: path, headers: headers, payloadHash: payloadHash, date: Date())
-        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(SigV4Signer.encode(path, slash: false))")
+        let signature = signer.sign(method: method, path: path, query: query, headers: headers, payloadHash: payloadHash, date: Date())
+        let queryText = query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query)
+        var request = HTTPClientRequest(url: "\(scheme)://\(host)\(SigV4Signer.encode(path, slash: false))\(queryText)")
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers + signature.headers.map({ ($0.name, $0.value) }) { request.headers.replaceOrAdd(name: name, value: value) }
         if let body {
@@ -134,5 +151,49 @@ public struct S3AssetStorage: AssetStorage {
             throw Failure(operation: method, status: status, detail: String(decoding: received.readableBytesView.prefix(300), as: UTF8.self))
         }
         return (status, Array(received.readableBytesView))
+    }
+}
+
+/// Reads the few elements of a ListObjectsV2 answer the sweep needs, without an XML library (FoundationXML would
+/// tie the binary to libxml2): each `<Contents>`'s `<Key>` and `<LastModified>`, and `<NextContinuationToken>`.
+/// Keys are taken only when they need no XML unescaping — every key this service writes is letters, digits and
+/// `/._-` — so a key of anyone else's is skipped, never misread.
+enum S3ListingReader {
+    static func read(_ body: [UInt8]) -> (objects: [(key: String, modified: Date)], next: String?) {
+        let text = String(decoding: body, as: UTF8.self)
+        var objects: [(key: String, modified: Date)] = []
+        for contents in elements("Contents", in: text) {
+            guard let key = elements("Key", in: contents).first, !key.contains("&"),
+                  let modifiedText = elements("LastModified", in: contents).first, let modified = date(modifiedText) else { continue }
+            objects.append((key, modified))
+        }
+        let truncated = elements("IsTruncated", in: text).first == "true"
+        let next = truncated ? elements("NextContinuationToken", in: text).first.map(unescape) : nil
+        return (objects, next)
+    }
+
+    /// The text of every `<name>…</name>` in `text`, in order.
+    static func elements(_ name: String, in text: String) -> [String] {
+        var found: [String] = []
+        var rest = text[...]
+        while let open = rest.range(of: "<\(name)>"), let close = rest.range(of: "</\(name)>", range: open.upperBound..<rest.endIndex) {
+            found.append(String(rest[open.upperBound..<close.lowerBound]))
+            rest = rest[close.upperBound...]
+        }
+        return found
+    }
+
+    static func unescape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// `2026-11-30T06:00:00.000Z` (with or without fractional seconds).
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
     }
 }
