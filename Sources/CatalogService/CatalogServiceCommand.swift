@@ -120,7 +120,7 @@ struct Seed: AsyncParsableCommand {
 
 /// Runs `body` with a database whose pool is running, then shuts the pool down.
 struct Assets: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Asset storage maintenance.", subcommands: [MoveAssets.self, SweepAssets.self])
+    static let configuration = CommandConfiguration(abstract: "Asset storage maintenance.", subcommands: [MoveAssets.self, SweepAssets.self, CollectAssets.self])
 }
 
 struct MoveAssets: AsyncParsableCommand {
@@ -171,6 +171,28 @@ struct SweepAssets: AsyncParsableCommand {
             try await OrphanSweep(database: database, store: S3AssetStorage(settings: settings)).run(minimumAge: .seconds(minAgeHours * 3600))
         }
         print("looked at \(seen) objects, deleted \(deleted) that no asset row names")
+    }
+}
+
+struct CollectAssets: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Delete assets no sticker or pack refers to any more (after pack deletions), rows and objects; audited."
+    )
+    @OptionGroup var options: CommonOptions
+    @Option(help: "Leave assets created less than this many hours ago (an upload may be reusing one).") var minAgeHours: Int = 24
+
+    func run() async throws {
+        guard minAgeHours >= 1 else {
+            FileHandle.standardError.write(Data("catalog-service: --min-age-hours must be at least 1\n".utf8))
+            throw ExitCode(1)
+        }
+        let configuration = try options.load(.database)
+        let logger = makeLogger(configuration)
+        let deleted = try await withDatabase(configuration, logger: logger) { database in
+            try await AssetCollector(database: database, storage: configuration.assetStore.storage()).run(minimumAge: .seconds(minAgeHours * 3600))
+        }
+        print("deleted \(deleted.count) assets no sticker or pack referred to")
     }
 }
 

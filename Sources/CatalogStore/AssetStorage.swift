@@ -23,10 +23,13 @@ public protocol AssetStorage: Sendable {
     /// Where a client may fetch the object at `key` itself (a CDN or the store's public URL, or a presigned one),
     /// or nil when the service serves the bytes.
     func deliveryURL(key: String) -> String?
+    /// Deletes the object at `key` (absent already is fine): garbage collection, after its row is gone.
+    func deleteObject(key: String) async throws
 }
 
 extension AssetStorage {
     public func deliveryURL(key: String) -> String? { nil }
+    public func deleteObject(key: String) async throws {}
 }
 
 /// What `PackRepository.asset` found: the bytes, or the URL to send the client to.

@@ -134,7 +134,7 @@ extension PostgresPackRepository {
         return pack
     }
 
-    func write(_ body: @escaping @Sendable (PostgresConnection) async throws -> WriteResult<StoredPack>) async throws -> WriteResult<StoredPack> {
+    func write<Value: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Value) async throws -> Value {
         do {
             return try await database.transaction(body)
         } catch {
@@ -248,6 +248,21 @@ extension PostgresPackRepository {
             let pack = try await touch(id, on: connection)
             let version = try await commitChange([.pack(pack)], audit: ("pack.archive", "pack:\(id)", "archived"), actor: actor, on: connection)
             return WriteResult(value: pack, catalogVersion: version)
+        }
+    }
+
+    public func purge(id: String, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> Int64 {
+        try await write { connection in
+            let pack = try await lockedPack(id: id, ifMatch: revisions, on: connection)
+            guard pack.status == .archived else {
+                throw StoreError.conflict([FieldIssue(field: "status", message: "pack \(id) is \(pack.status.rawValue); archive it first (DELETE /v1/admin/packs/\(id))")])
+            }
+            try await connection.query("DELETE FROM sticker_packs WHERE id = \(id)", logger: logger)  // its stickers go with it
+            return try await commitChange(
+                [Change(kind: "pack", id: id, operation: "remove")],
+                audit: ("pack.purge", "pack:\(id)", "deleted archived pack with \(pack.stickers.count) stickers; assets no longer referenced are collected by 'assets gc'"),
+                actor: actor, on: connection
+            )
         }
     }
 

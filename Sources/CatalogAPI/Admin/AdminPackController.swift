@@ -21,6 +21,7 @@ struct AdminPackController {
             Route(.put, "/v1/admin/packs/{id}", .admin) { request, context in try await self.replace(request, context: context) },
             Route(.patch, "/v1/admin/packs/{id}", .admin) { request, context in try await self.patch(request, context: context) },
             Route(.delete, "/v1/admin/packs/{id}", .admin) { request, context in try await self.archive(request, context: context) },
+            Route(.post, "/v1/admin/packs/{id}/purge", .admin) { request, context in try await self.purge(request, context: context) },
             Route(.post, "/v1/admin/packs/{id}/stickers", .admin) { request, context in try await self.addSticker(request, context: context) },
             Route(.put, "/v1/admin/packs/{id}/stickers/order", .admin) { request, context in try await self.reorderStickers(request, context: context) },
             Route(.delete, "/v1/admin/packs/{id}/stickers/{stickerId}", .admin) { request, context in try await self.deleteSticker(request, context: context) },
@@ -119,6 +120,21 @@ struct AdminPackController {
     func archive(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try packID(context)
         return respond(try await repository.archive(id: id, ifMatch: ifMatch(request), actor: actor))
+    }
+
+    /// Deletes an archived pack for good; If-Match is required (deleting is not undone).
+    func purge(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try packID(context)
+        // `If-Match: *` is a condition too (whatever revision is current).
+        guard ConditionalRequest.condition(.ifMatch, in: request.headers) != nil else {
+            throw Problem(.preconditionRequired, type: "urn:catalog-service:problem:if-match-required", title: "If-Match is required",
+                          detail: "Deleting pack \(id) for good needs the ETag it was read with (GET /v1/admin/packs/\(id)).")
+        }
+        let version = try await repository.purge(id: id, ifMatch: ifMatch(request), actor: actor)
+        var headers = HTTPFields()
+        headers[.catalogVersion] = String(version)
+        headers[.cacheControl] = "no-store"
+        return Response(status: .noContent, headers: headers)
     }
 
     func show(_ context: AppRequestContext) async throws -> Response {

@@ -36,7 +36,7 @@ public struct OrphanSweep: Sendable {
                 return keys
             }
             for key in candidates where !named.contains(key) {
-                try await store.delete(key: key)
+                try await store.deleteObject(key: key)
                 deleted += 1
                 logger.info("deleted an asset object no row names", metadata: ["object.key": .string(key)])
             }

@@ -115,7 +115,7 @@ public struct S3AssetStorage: AssetStorage {
     }
 
     /// Deletes the object at `key` (absent already is fine).
-    public func delete(key: String) async throws {
+    public func deleteObject(key: String) async throws {
         _ = try await send("DELETE", key: key, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200, 204, 404])
     }
 
