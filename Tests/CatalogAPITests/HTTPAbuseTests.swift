@@ -56,8 +56,11 @@ struct HTTPAbuseTests {
             }
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await TestService.counts(database) == before)
-            // The same upload, whole, succeeds.
-            let whole = try await RawHTTP.exchange(port: port, Array(head.replacingOccurrences(of: "\r\n\r\n", with: "\r\nConnection: close\r\n\r\n").utf8) + bytes)
+            // The same upload, whole, succeeds. (Its answer may take a while in a loaded parallel run: run 17 of a
+            // 30-run attempt waited past a 10 s receive timeout; the deadline is the suite client's.)
+            let whole = try await RawHTTP.exchange(
+                port: port, Array(head.replacingOccurrences(of: "\r\n\r\n", with: "\r\nConnection: close\r\n\r\n").utf8) + bytes, receiveTimeout: 120
+            )
             #expect(whole.hasPrefix("HTTP/1.1 201"), "\(whole.prefix(300))")
         }
     }
