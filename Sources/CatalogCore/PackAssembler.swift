@@ -29,11 +29,15 @@ public struct AssembledPack: Sendable, Equatable {
 public enum PackAssembler {
     /// The SHA-256 of `bytes` as 64 lowercase hex digits.
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        let digest = SHA256.hash(data: bytes)
+        hex(SHA256.hash(data: bytes))
+    }
+
+    /// `bytes` as lowercase hex digits, two per byte.
+    public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         var output: [UInt8] = []
-        output.reserveCapacity(64)
-        for byte in digest {
+        output.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
             output.append(hex[Int(byte >> 4)])
             output.append(hex[Int(byte & 0xF)])
         }

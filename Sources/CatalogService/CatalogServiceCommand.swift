@@ -43,9 +43,21 @@ struct CommonOptions: ParsableArguments {
         do {
             return try ServiceConfiguration.load(environment: ProcessInfo.processInfo.environment, overrides: overrides, requirement: requirement)
         } catch {
-            FileHandle.standardError.write(Data("catalog-service: \(error.description)\n".utf8))
-            throw ExitCode(1)
+            throw Self.exit(error.description)
         }
+    }
+
+    /// The configuration of a command that needs the S3 asset store, or the reason it cannot `purpose`, and exit 1.
+    func loadS3(for purpose: String) throws -> (ServiceConfiguration, Logger, S3Settings) {
+        let configuration = try load(.database)
+        guard case .s3(let settings) = configuration.assetStore else { throw Self.exit("set ASSET_STORE=s3 and the S3_* settings to \(purpose)") }
+        return (configuration, makeLogger(configuration), settings)
+    }
+
+    /// Prints `catalog-service: <reason>` to standard error; the exit status 1 to throw.
+    static func exit(_ reason: String) -> ExitCode {
+        FileHandle.standardError.write(Data("catalog-service: \(reason)\n".utf8))
+        return ExitCode(1)
     }
 }
 
@@ -131,25 +143,31 @@ struct MoveAssets: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
     @Option(help: "The store to move to: s3.") var to: String
 
+    func validate() throws {
+        guard to == "s3" else { throw ValidationError("--to must be s3") }
+    }
+
     func run() async throws {
-        guard to == "s3" else {
-            FileHandle.standardError.write(Data("catalog-service: assets migrate --to must be s3\n".utf8))
-            throw ExitCode(1)
-        }
-        let configuration = try options.load(.database)
-        guard case .s3 = configuration.assetStore else {
-            FileHandle.standardError.write(Data("catalog-service: set ASSET_STORE=s3 and the S3_* settings to move assets to S3\n".utf8))
-            throw ExitCode(1)
-        }
-        let logger = makeLogger(configuration)
+        let (configuration, logger, settings) = try options.loadS3(for: "move assets to S3")
         let moved = try await withDatabase(configuration, logger: logger) { database in
             try await Migrator().migrate(client: database.client, logger: logger)
-            return try await AssetMover(database: database, storage: configuration.assetStore.storage()).moveRowsToObjects { count in
+            return try await AssetMaintenance(database: database, storage: S3AssetStorage(settings: settings)).moveRowsToObjects { count in
                 print("moved \(count) assets so far")
             }
         }
         print("moved \(moved) assets to s3; none left in PostgreSQL rows")
     }
+}
+
+/// `--min-age-hours` of the cleaning commands: what is younger may belong to an upload still committing.
+struct MinimumAge: ParsableArguments {
+    @Option(help: "Leave anything younger than this many hours (an upload may still be committing or reusing it).") var minAgeHours: Int = 24
+
+    func validate() throws {
+        guard minAgeHours >= 1 else { throw ValidationError("--min-age-hours must be at least 1") }
+    }
+
+    var duration: Duration { .seconds(minAgeHours * 3600) }
 }
 
 struct SweepAssets: AsyncParsableCommand {
@@ -158,17 +176,12 @@ struct SweepAssets: AsyncParsableCommand {
         abstract: "Delete objects in the S3 asset bucket that no asset row names (left by refused or interrupted uploads)."
     )
     @OptionGroup var options: CommonOptions
-    @Option(help: "Leave objects younger than this many hours (an upload may still be committing).") var minAgeHours: Int = 24
+    @OptionGroup var age: MinimumAge
 
     func run() async throws {
-        let configuration = try options.load(.database)
-        guard case .s3(let settings) = configuration.assetStore, minAgeHours >= 1 else {
-            FileHandle.standardError.write(Data("catalog-service: assets sweep needs ASSET_STORE=s3 with its S3_* settings, and --min-age-hours of at least 1\n".utf8))
-            throw ExitCode(1)
-        }
-        let logger = makeLogger(configuration)
+        let (configuration, logger, settings) = try options.loadS3(for: "sweep the asset bucket")
         let (seen, deleted) = try await withDatabase(configuration, logger: logger) { database in
-            try await OrphanSweep(database: database, store: S3AssetStorage(settings: settings)).run(minimumAge: .seconds(minAgeHours * 3600))
+            try await OrphanSweep(database: database, store: S3AssetStorage(settings: settings)).run(minimumAge: age.duration)
         }
         print("looked at \(seen) objects, deleted \(deleted) that no asset row names")
     }
@@ -180,17 +193,13 @@ struct CollectAssets: AsyncParsableCommand {
         abstract: "Delete assets no sticker or pack refers to any more (after pack deletions), rows and objects; audited."
     )
     @OptionGroup var options: CommonOptions
-    @Option(help: "Leave assets created less than this many hours ago (an upload may be reusing one).") var minAgeHours: Int = 24
+    @OptionGroup var age: MinimumAge
 
     func run() async throws {
-        guard minAgeHours >= 1 else {
-            FileHandle.standardError.write(Data("catalog-service: --min-age-hours must be at least 1\n".utf8))
-            throw ExitCode(1)
-        }
         let configuration = try options.load(.database)
         let logger = makeLogger(configuration)
         let deleted = try await withDatabase(configuration, logger: logger) { database in
-            try await AssetCollector(database: database, storage: configuration.assetStore.storage()).run(minimumAge: .seconds(minAgeHours * 3600))
+            try await AssetMaintenance(database: database, storage: configuration.assetStore.storage()).collectUnreferenced(minimumAge: age.duration)
         }
         print("deleted \(deleted.count) assets no sticker or pack referred to")
     }

@@ -16,6 +16,15 @@ struct PurgeTests {
         return try await client.execute(uri: "/v1/admin/packs/\(id)/purge", method: .post, headers: headers)
     }
 
+    /// The error status resolve gives sticker `id` (nil: resolved).
+    static func resolvedStatus(_ client: any TestClientProtocol, _ id: String) async throws -> Int64? {
+        let resolved = try await ResolveTests.post(client, "/v1/resolve", #"{"items":[{"kind":"sticker","id":"\#(id)"}]}"#)
+        #expect(resolved.status == .ok)
+        guard case .array(let items)? = resolved.json["items"], let item = items.first else { return nil }
+        if case .integer(let status)? = item["error"]?["status"] { return status }
+        return nil
+    }
+
     @Test func onlyAnArchivedPackIsPurgedAndOnlyWithItsETag() async throws {
         let database = try await TestService.freshDatabase()
         try await TestService.run(database: database) { client, components in
@@ -28,6 +37,8 @@ struct PurgeTests {
             #expect(published.text.contains("archive it first"))
             let archived = try await client.execute(uri: "/v1/admin/packs/doomed", method: .delete, headers: .admin([.ifMatch: "\"r1\""]))
             #expect(archived.status == .ok)
+            #expect(await components.snapshots.waitForVersion(try #require(archived.catalogVersion)))
+            #expect(try await Self.resolvedStatus(client, "doomed-s0") == 410, "archived: withdrawn")
             let stale = try await Self.purge(client, "doomed", ifMatch: "\"r1\"")
             #expect(stale.status == .preconditionFailed)
             let before = try await TestService.counts(database)
@@ -41,8 +52,7 @@ struct PurgeTests {
             #expect(try await TestService.query(database, "SELECT count(*) FROM audit_log WHERE action = 'pack.purge' AND entity = 'pack:doomed'", as: Int64.self) == [1])
             // Once served, its stickers are unknown (404), no longer "withdrawn" (410).
             #expect(await components.snapshots.waitForVersion(version))
-            let resolved = try await ResolveTests.post(client, "/v1/resolve", #"{"items":[{"kind":"sticker","id":"doomed-s0"}]}"#)
-            #expect(resolved.text.contains("404"), "\(resolved.text)")
+            #expect(try await Self.resolvedStatus(client, "doomed-s0") == 404)
             #expect(try await Self.purge(client, "doomed", ifMatch: "*").status == .notFound)
         }
     }
@@ -55,15 +65,15 @@ struct PurgeTests {
             #expect(try await PackUploads.create(client, id: "gone", count: 2, offset: 830).status == .created)
             _ = try await client.execute(uri: "/v1/admin/packs/gone", method: .delete, headers: .admin())
             #expect(try await Self.purge(client, "gone", ifMatch: "*").status == .noContent)
-            let collector = AssetCollector(database: components.database, storage: PostgresAssetStorage())
+            let maintenance = AssetMaintenance(database: components.database, storage: PostgresAssetStorage())
             // Young assets stay whatever refers to them: an upload may be reusing one.
-            #expect(try await collector.run(minimumAge: .seconds(3600)).isEmpty)
-            let deleted = try await collector.run(minimumAge: .zero)
+            #expect(try await maintenance.collectUnreferenced(minimumAge: .seconds(3600)).isEmpty)
+            let deleted = try await maintenance.collectUnreferenced(minimumAge: .zero)
             let expected = Set((0..<2).map { PackAssembler.sha256Hex(PackUploads.image($0 + 830)) })
             #expect(Set(deleted) == expected, "the purged pack's own stickers, not the tray it shared")
             #expect(try await TestService.query(database, "SELECT count(*) FROM assets", as: Int64.self) == [2])
             #expect(try await TestService.query(database, "SELECT count(*) FROM audit_log WHERE action = 'asset.gc'", as: Int64.self) == [1])
-            #expect(try await collector.run(minimumAge: .zero).isEmpty)
+            #expect(try await maintenance.collectUnreferenced(minimumAge: .zero).isEmpty)
             let kept = PackAssembler.sha256Hex(PackUploads.image(820))
             #expect(try await client.execute(uri: "/v1/assets/\(kept).png", method: .get).status == .ok)
         }
@@ -80,7 +90,7 @@ struct PurgeTests {
             #expect(try await store.object(key: key) != nil)
             _ = try await client.execute(uri: "/v1/admin/packs/s3-gone", method: .delete, headers: .admin())
             #expect(try await Self.purge(client, "s3-gone", ifMatch: "*").status == .noContent)
-            let deleted = try await AssetCollector(database: components.database, storage: store).run(minimumAge: .zero)
+            let deleted = try await AssetMaintenance(database: components.database, storage: store).collectUnreferenced(minimumAge: .zero)
             #expect(deleted.contains(sticker))
             #expect(try await store.object(key: key) == nil)
         }

@@ -117,7 +117,7 @@ struct S3AssetStoreTests {
             let ext = first.mime == "image/png" ? "png" : "webp"
             let served = try await client.execute(uri: "/v1/assets/\(first.sha256).\(ext)", method: .get)
             #expect(served.status == .ok)
-            let mover = AssetMover(database: components.database, storage: S3AssetStorage(settings: settings))
+            let mover = AssetMaintenance(database: components.database, storage: S3AssetStorage(settings: settings))
             #expect(try await mover.moveRowsToObjects(batch: 2) == 3)
             let after = try await Self.rows(database)
             #expect(after.map(\.sha256) == before.map(\.sha256))

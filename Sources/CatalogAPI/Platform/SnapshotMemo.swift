@@ -34,7 +34,10 @@ final class SnapshotMemo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
                 swap(&released, &state.values)
                 state.snapshot = snapshot
             }
-            if state.values.count >= capacity { swap(&released, &state.values) }
+            if state.values.count >= capacity {
+                swap(&released, &state.values)
+                state.values.reserveCapacity(capacity)  // one allocation, not a rehash per doubling under the lock
+            }
             state.values[key] = value
         }
         _ = released

@@ -1,6 +1,6 @@
 import CatalogCore
-import Foundation
 import CatalogStore
+import Foundation
 import HTTPTypes
 import Hummingbird
 

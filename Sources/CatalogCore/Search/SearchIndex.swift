@@ -102,7 +102,7 @@ public final class SearchIndex: Sendable {
         for pack in packs where pack.status == .published {
             let packDocument = Int32(documents.count)
             var best = Int32.max
-            if !rank.isEmpty { for sticker in pack.stickers { best = min(best, popularity(sticker.id)) } }
+            for sticker in pack.stickers { best = min(best, popularity(sticker.id)) }
             var packWriter = JSONWriter(capacity: 512)
             CatalogSnapshot.write(pack: pack, baseURL: baseURL, stickers: false, to: &packWriter)
             documents.append(Document(id: pack.id, packId: pack.id, isPack: true, popularity: best, json: packWriter.bytes))

@@ -61,6 +61,8 @@ public struct S3AssetStorage: AssetStorage {
     public let settings: S3Settings
     let signer: SigV4Signer
     let client: HTTPClient
+    /// Scheme, host and `:port` of `settings.endpoint`, read once (configuration has checked it is a URL).
+    let endpoint: (scheme: String, host: String, port: String)?
     /// Largest object read back: assets are limited far below this at upload.
     static let maximumObjectBytes = 64 << 20
 
@@ -68,6 +70,11 @@ public struct S3AssetStorage: AssetStorage {
         self.settings = settings
         self.signer = SigV4Signer(credentials: settings.credentials, region: settings.region)
         self.client = client
+        let parsed = URLComponents(string: settings.endpoint)
+        endpoint = parsed.flatMap { url in
+            guard let scheme = url.scheme, let host = url.host else { return nil }
+            return (scheme, host, url.port.map { ":\($0)" } ?? "")
+        }
     }
 
     /// The key an asset's bytes are stored under.
@@ -78,7 +85,7 @@ public struct S3AssetStorage: AssetStorage {
     public func place(_ blob: AssetBlob) async throws -> AssetLocation {
         let key = key(for: blob.descriptor)
         // The asset's hash is the payload's: the store checks the bytes it received against it.
-        _ = try await send("PUT", key: key, body: blob.bytes, payloadHash: blob.descriptor.sha256, contentType: blob.descriptor.mime, expect: [200])
+        _ = try await send("PUT", key: key, body: (blob.bytes, blob.descriptor.sha256, blob.descriptor.mime), expect: [200])
         return .object(key: key)
     }
 
@@ -92,8 +99,7 @@ public struct S3AssetStorage: AssetStorage {
 
     /// Scheme, host (with port) and path of `key` (nil: the bucket) in the configured addressing style.
     func address(key: String?) -> (scheme: String, host: String, path: String)? {
-        guard let endpoint = URLComponents(string: settings.endpoint), let scheme = endpoint.scheme, let hostName = endpoint.host else { return nil }
-        let port = endpoint.port.map { ":\($0)" } ?? ""
+        guard let (scheme, hostName, port) = endpoint else { return nil }
         if settings.forcePathStyle {
             return (scheme, "\(hostName)\(port)", "/\(settings.bucket)" + (key.map { "/\($0)" } ?? ""))
         }
@@ -101,7 +107,7 @@ public struct S3AssetStorage: AssetStorage {
     }
 
     public func object(key: String) async throws -> [UInt8]? {
-        let (status, body) = try await send("GET", key: key, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200, 404])
+        let (status, body) = try await send("GET", key: key, expect: [200, 404])
         return status == 200 ? body : nil
     }
 
@@ -110,41 +116,41 @@ public struct S3AssetStorage: AssetStorage {
     public func listObjects(continuation: String? = nil) async throws -> (objects: [(key: String, modified: Date)], next: String?) {
         var query: [(String, String)] = [("list-type", "2"), ("prefix", settings.prefix), ("max-keys", "1000")]
         if let continuation { query.append(("continuation-token", continuation)) }
-        let (_, body) = try await send("GET", key: nil, query: query, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200])
+        let (_, body) = try await send("GET", key: nil, query: query, expect: [200])
         return S3ListingReader.read(body)
     }
 
     /// Deletes the object at `key` (absent already is fine).
     public func deleteObject(key: String) async throws {
-        _ = try await send("DELETE", key: key, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200, 204, 404])
+        _ = try await send("DELETE", key: key, expect: [200, 204, 404])
     }
 
     /// Creates the bucket (tests and first-time setups; an existing bucket of the caller's is fine).
     public func createBucket() async throws {
-        _ = try await send("PUT", key: nil, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, contentType: nil, expect: [200, 409])
+        _ = try await send("PUT", key: nil, expect: [200, 409])
     }
 
-    /// Sends one signed request to the bucket (`key` nil: the bucket itself); the status and body of an expected
-    /// answer, or `Failure`.
+    /// Sends one signed request to the bucket (`key` nil: the bucket itself), with `body` (its bytes, their hex
+    /// SHA-256 and type) or none; the status and body of an expected answer, or `Failure`.
     func send(
-        _ method: String, key: String?, query: [(String, String)] = [], body: [UInt8]?, payloadHash: String, contentType: String?, expect: Set<UInt>
+        _ method: String, key: String?, query: [(String, String)] = [], body: (bytes: [UInt8], sha256: String, contentType: String)? = nil, expect: Set<UInt>
     ) async throws -> (UInt, [UInt8]) {
         guard let (scheme, host, path) = address(key: key) else {
             throw Failure(operation: method, status: 0, detail: "S3_ENDPOINT is not a URL")
         }
+        let payloadHash = body?.sha256 ?? SigV4Signer.emptyPayloadHash
         var headers: [(String, String)] = [("host", host), ("x-amz-content-sha256", payloadHash)]
-        if let contentType { headers.append(("content-type", contentType)) }
+        if let body { headers.append(("content-type", body.contentType)) }
         let signature = signer.sign(method: method, path: path, query: query, headers: headers, payloadHash: payloadHash, date: Date())
         let queryText = query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query)
         var request = HTTPClientRequest(url: "\(scheme)://\(host)\(SigV4Signer.encode(path, slash: false))\(queryText)")
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers + signature.headers.map({ ($0.name, $0.value) }) { request.headers.replaceOrAdd(name: name, value: value) }
         if let body {
-            request.headers.replaceOrAdd(name: "content-length", value: String(body.count))
-            request.body = .bytes(ByteBuffer(bytes: body))
+            request.headers.replaceOrAdd(name: "content-length", value: String(body.bytes.count))
+            request.body = .bytes(ByteBuffer(bytes: body.bytes))
         }
-        let timeout = TimeAmount.nanoseconds(Int64(settings.timeout.components.seconds) * 1_000_000_000 + settings.timeout.components.attoseconds / 1_000_000_000)
-        let response = try await client.execute(request, timeout: timeout)
+        let response = try await client.execute(request, timeout: TimeAmount(settings.timeout))
         let received = try await response.body.collect(upTo: Self.maximumObjectBytes)
         let status = response.status.code
         guard expect.contains(status) else {
@@ -164,7 +170,7 @@ enum S3ListingReader {
         var objects: [(key: String, modified: Date)] = []
         for contents in elements("Contents", in: text) {
             guard let key = elements("Key", in: contents).first, !key.contains("&"),
-                  let modifiedText = elements("LastModified", in: contents).first, let modified = date(modifiedText) else { continue }
+                  let modifiedText = elements("LastModified", in: contents).first, let modified = ISO8601.parse(modifiedText) else { continue }
             objects.append((key, modified))
         }
         let truncated = elements("IsTruncated", in: text).first == "true"
@@ -186,14 +192,5 @@ enum S3ListingReader {
     static func unescape(_ text: String) -> String {
         text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&quot;", with: "\"")
             .replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&amp;", with: "&")
-    }
-
-    /// `2026-11-30T06:00:00.000Z` (with or without fractional seconds).
-    static func date(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
     }
 }

@@ -1,3 +1,4 @@
+import CatalogCore
 import Crypto
 import Foundation
 
@@ -58,9 +59,8 @@ public struct SigV4Signer: Sendable {
             method, Self.encode(path, slash: false), Self.canonicalQuery(query),
             all.map { "\($0.name):\($0.value)\n" }.joined(), signedHeaders, payloadHash,
         ].joined(separator: "\n")
-        let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", stamp, scope, Self.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))].joined(separator: "\n")
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(day: day)))
+        let scope = scope(day: day)
+        let (stringToSign, signature) = signature(of: canonicalRequest, stamp: stamp, day: day)
         var added: [(name: String, value: String)] = [
             ("Authorization", "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"),
             ("x-amz-date", stamp),
@@ -73,10 +73,9 @@ public struct SigV4Signer: Sendable {
     /// a week, as S3 allows). Only `host` is signed, and the payload is unsigned.
     public func presignedQuery(method: String, path: String, host: String, expires: Int, date: Date) -> String {
         let (day, stamp) = Self.timestamps(date)
-        let scope = "\(day)/\(region)/\(service)/aws4_request"
         var query: [(String, String)] = [
             ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
-            ("X-Amz-Credential", "\(credentials.accessKeyId)/\(scope)"),
+            ("X-Amz-Credential", "\(credentials.accessKeyId)/\(scope(day: day))"),
             ("X-Amz-Date", stamp),
             ("X-Amz-Expires", String(min(max(expires, 1), 604_800))),
             ("X-Amz-SignedHeaders", "host"),
@@ -84,9 +83,15 @@ public struct SigV4Signer: Sendable {
         if let token = credentials.sessionToken { query.append(("X-Amz-Security-Token", token)) }
         let canonicalRequest = [method, Self.encode(path, slash: false), Self.canonicalQuery(query), "host:\(host)\n", "host", Self.unsignedPayload]
             .joined(separator: "\n")
-        let stringToSign = ["AWS4-HMAC-SHA256", stamp, scope, Self.hex(SHA256.hash(data: Array(canonicalRequest.utf8)))].joined(separator: "\n")
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(day: day)))
-        return Self.canonicalQuery(query) + "&X-Amz-Signature=" + signature
+        return Self.canonicalQuery(query) + "&X-Amz-Signature=" + signature(of: canonicalRequest, stamp: stamp, day: day).signature
+    }
+
+    func scope(day: String) -> String { "\(day)/\(region)/\(service)/aws4_request" }
+
+    /// The string to sign for `canonicalRequest`, and its signature with the day's signing key.
+    func signature(of canonicalRequest: String, stamp: String, day: String) -> (stringToSign: String, signature: String) {
+        let stringToSign = ["AWS4-HMAC-SHA256", stamp, scope(day: day), PackAssembler.sha256Hex(Array(canonicalRequest.utf8))].joined(separator: "\n")
+        return (stringToSign, PackAssembler.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(day: day))))
     }
 
     func signingKey(day: String) -> SymmetricKey {
@@ -131,23 +136,9 @@ public struct SigV4Signer: Sendable {
         value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ").trimmingCharacters(in: .whitespaces)
     }
 
-    /// `yyyyMMdd` and `yyyyMMdd'T'HHmmss'Z'` in UTC.
+    /// `yyyyMMdd` and `yyyyMMdd'T'HHmmss'Z'` in UTC: the catalog's ISO 8601 form without its separators.
     static func timestamps(_ date: Date) -> (day: String, stamp: String) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
-        let day = "\(parts.year ?? 1970)\(two(parts.month))\(two(parts.day))"
-        return (day, "\(day)T\(two(parts.hour))\(two(parts.minute))\(two(parts.second))Z")
-    }
-
-    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var result: [UInt8] = []
-        for byte in bytes {
-            result.append(digits[Int(byte >> 4)])
-            result.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: result, as: UTF8.self)
+        let stamp = ISO8601.format(date).filter { $0 != "-" && $0 != ":" }
+        return (String(stamp.prefix(8)), stamp)
     }
 }
