@@ -28,7 +28,9 @@ public func buildApplication(
     configuration: ServiceConfiguration, logger: Logger, runMigrations: Bool = true
 ) async throws -> (some ApplicationProtocol, CatalogServiceComponents) {
     ServiceMetrics.bootstrap()
-    let database = CatalogDatabase(url: configuration.databaseURL, maximumConnections: configuration.databasePoolSize, logger: logger)
+    let database = CatalogDatabase(
+        url: configuration.databaseURL, readURL: configuration.databaseReadURL, maximumConnections: configuration.databasePoolSize, logger: logger
+    )
     let packs = PostgresPackRepository(database: database, storage: configuration.assetStore.storage())
     let snapshots = CatalogSnapshotStore()
     let snapshotService = CatalogSnapshotService(

@@ -29,10 +29,30 @@ public final class CatalogDatabase: Service, Sendable {
         var lastReplacement: ContinuousClock.Instant?
     }
 
-    public init(url: DatabaseURL, maximumConnections: Int = 20, logger: Logger) {
+    /// A streaming standby for read-only work (`DATABASE_READ_URL`), run and shut down with this pool.
+    public let standby: CatalogDatabase?
+    /// This pool is a standby's: its reads fall back to the primary, so waiting out contention here is pointless.
+    let standbyOf: Bool
+    /// Where the primary's WAL stood after this process's latest operation on it: a standby serves reads only once
+    /// it has replayed that far (`StandbyReads.swift`).
+    let writePosition = Mutex<Int64>(0)
+    /// How far the standby was last seen to have replayed.
+    let replayedPosition = Mutex<Int64>(0)
+    /// Read-only operations served by the standby and by the primary (`/metrics`).
+    let readsServedCounts = Mutex<(standby: Int, primary: Int)>((0, 0))
+
+    /// A pool on `url`, and one on `readURL` (a streaming standby of it) when given, for read-only work.
+    public convenience init(url: DatabaseURL, readURL: DatabaseURL? = nil, maximumConnections: Int = 20, logger: Logger) {
+        let standby = readURL.map { CatalogDatabase(url: $0, maximumConnections: maximumConnections, standby: nil, standbyOf: true, logger: logger) }
+        self.init(url: url, maximumConnections: maximumConnections, standby: standby, standbyOf: false, logger: logger)
+    }
+
+    private init(url: DatabaseURL, maximumConnections: Int, standby: CatalogDatabase?, standbyOf: Bool, logger: Logger) {
         self.url = url
         self.logger = logger
         self.maximumConnections = maximumConnections
+        self.standby = standby
+        self.standbyOf = standbyOf
         let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
         self.pool = Mutex(PoolState(client: client))
     }
@@ -48,11 +68,14 @@ public final class CatalogDatabase: Service, Sendable {
             state.runner = Task { await client.run() }
             state.running = true
         }
+        // The standby's pool runs beside this one and stops with it.
+        let standbyRunner = standby.map { standby in Task { try? await standby.run() } }
         await withTaskCancellationOrGracefulShutdownHandler {
             for await _ in stopped {}
         } onCancelOrGracefulShutdown: {
             stop.finish()
         }
+        standbyRunner?.cancel()
         let runner = pool.withLock { state -> Task<Void, Never>? in
             state.running = false
             return state.runner
@@ -119,6 +142,9 @@ public final class CatalogDatabase: Service, Sendable {
         }
     }
 
+    /// Whether an operation found PostgreSQL unavailable and the pool has not recovered since.
+    public var isFailing: Bool { pool.withLock { $0.failed } }
+
     /// Operations currently using or waiting for the pool.
     public var operationsInFlight: Int { inFlight.withLock { $0 } }
 
@@ -134,7 +160,7 @@ public final class CatalogDatabase: Service, Sendable {
 
     /// The wait for a connection now.
     var currentAcquireTimeout: Duration {
-        pool.withLock { $0.failed } ? Self.acquireTimeout : Self.busyAcquireTimeout
+        pool.withLock { $0.failed } ? Self.acquireTimeout : (standbyOf ? Self.acquireTimeout : Self.busyAcquireTimeout)
     }
 
     /// Runs `body` in a transaction, mapping connection failures to `StoreError.unavailable`.
@@ -145,23 +171,26 @@ public final class CatalogDatabase: Service, Sendable {
     /// the body failed because the connection is gone there is nothing to roll back (PostgreSQL aborts a transaction
     /// whose session ends), so no ROLLBACK is sent — the connection is closed instead. Any other failure rolls back.
     public func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await withConnectionOrTimeout { connection in
-            try await connection.query("BEGIN", logger: self.logger)
-            let value: Result
-            do {
-                value = try await body(connection)
-            } catch {
-                if Self.isConnectionGone(error) || connection.isClosed {
-                    // Make sure it is closed, so the pool never hands out a session still inside this transaction.
-                    connection.close().whenComplete { _ in }
-                } else {
-                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                }
-                throw error
+        try await withConnectionOrTimeout { connection in try await self.inTransaction(on: connection, body) }
+    }
+
+    /// `body` between BEGIN and COMMIT on `connection` (see `transaction`).
+    func inTransaction<Result: Sendable>(on connection: PostgresConnection, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await connection.query("BEGIN", logger: logger)
+        let value: Result
+        do {
+            value = try await body(connection)
+        } catch {
+            if Self.isConnectionGone(error) || connection.isClosed {
+                // Make sure it is closed, so the pool never hands out a session still inside this transaction.
+                connection.close().whenComplete { _ in }
+            } else {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
             }
-            try await connection.query("COMMIT", logger: self.logger)
-            return value
+            throw error
         }
+        try await connection.query("COMMIT", logger: logger)
+        return value
     }
 
     /// Whether `error` says this connection's session is over (so its transaction is too).
@@ -212,7 +241,10 @@ public final class CatalogDatabase: Service, Sendable {
                                 lease.finish(.failure(StoreError.unavailable))
                             }
                             defer { watcher.cancel() }
-                            return try await body(connection)
+                            let value = try await body(connection)
+                            // With a standby, reads after this operation must see its effects: note the WAL position.
+                            if self.standby != nil { await self.noteWritePosition(on: connection) }
+                            return value
                         }
                         if let value {
                             self.noteSuccess()
@@ -230,7 +262,9 @@ public final class CatalogDatabase: Service, Sendable {
             }
         } catch is AcquireTimedOut {
             // No connection in time. While PostgreSQL is believed up this is contention, not an outage: answer
-            // 503 but leave the pool alone (connection errors, not waits, mark it failed).
+            // 503 but leave the pool alone (connection errors, not waits, mark it failed). A standby's pool is
+            // marked: its reads go to the primary at once, until a probe finds the standby answering again.
+            if standbyOf { noteUnavailable() }
             throw StoreError.unavailable
         } catch {
             let mapped = Self.mapped(error)

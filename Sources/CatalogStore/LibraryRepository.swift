@@ -36,7 +36,7 @@ public struct PostgresLibraryRepository: LibraryRepository {
     }
 
     public func library(userId: String) async throws -> StoredLibrary {
-        try await database.connection { connection in
+        try await database.read { connection in
             let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM user_libraries WHERE user_id = \(userId)", logger: logger)
             for try await row in rows.decode(Row.self) { return Self.library(row) }
             return .empty

@@ -103,13 +103,13 @@ public struct PostgresMediaRepository: MediaRepository {
     }
 
     public func media(id: UUID) async throws -> MediaFile? {
-        try await database.connection { connection in
+        try await database.read { connection in
             try await first("SELECT \(unescaped: Self.columns) FROM media_files WHERE id = \(id)", on: connection)
         }
     }
 
     public func media(ids: [UUID]) async throws -> [UUID: MediaFile] {
-        try await database.connection { connection in
+        try await database.read { connection in
             var files: [UUID: MediaFile] = [:]
             let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM media_files WHERE id = ANY(\(ids))", logger: logger)
             for try await row in rows.decode(Row.self) {
@@ -176,7 +176,7 @@ public struct PostgresMediaRepository: MediaRepository {
 
     public func list(_ filter: MediaFilter, after cursor: String?, limit: Int) async throws -> Page<MediaFile> {
         let query = Self.listQuery(filter, after: try Self.decodeCursor(cursor), limit: limit)
-        return try await database.connection { connection in
+        return try await database.read { connection in
             var rows: [(MediaFile, Int64)] = []
             for try await row in try await connection.query(query, logger: logger).decode(Row.self) { rows.append(Self.file(row)) }
             let more = rows.count > limit
@@ -187,7 +187,7 @@ public struct PostgresMediaRepository: MediaRepository {
     }
 
     public func stats(from: Date, to: Date) async throws -> [MediaDayStats] {
-        try await database.connection { connection in
+        try await database.read { connection in
             let rows = try await connection.query(
                 """
                 SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, kind, count(*)::int8, sum(byte_size)::int8

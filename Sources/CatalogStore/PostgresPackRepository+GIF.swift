@@ -20,7 +20,7 @@ extension PostgresPackRepository {
     }
 
     public func gifConfiguration() async throws -> StoredGIFConfiguration {
-        try await database.connection { try await loadGIFConfiguration(on: $0) }
+        try await database.read { try await loadGIFConfiguration(on: $0) }
     }
 
     public func updateGIFConfiguration(_ update: GIFConfigurationUpdate, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredGIFConfiguration> {

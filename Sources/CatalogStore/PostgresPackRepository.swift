@@ -90,7 +90,7 @@ public struct PostgresPackRepository: PackRepository {
     }
 
     public func pack(id: String) async throws -> StoredPack? {
-        try await database.connection { try await loadPack(id: id, on: $0) }
+        try await database.read { try await loadPack(id: id, on: $0) }
     }
 
     public func storedAssets(_ sha256s: Set<String>) async throws -> [String: AssetDescriptor] {
@@ -109,7 +109,7 @@ public struct PostgresPackRepository: PackRepository {
     }
 
     public func asset(sha256: String) async throws -> (AssetDescriptor, AssetContent)? {
-        let found = try await database.connection { connection -> (AssetDescriptor, ByteBuffer?, String?)? in
+        let found = try await database.read { connection -> (AssetDescriptor, ByteBuffer?, String?)? in
             let rows = try await connection.query(
                 "SELECT mime, byte_size, width, height, frame_count, bytes, object_key FROM assets WHERE sha256 = \(sha256)", logger: logger
             )
@@ -134,7 +134,7 @@ public struct PostgresPackRepository: PackRepository {
 
     public func packs(after cursor: String?, limit: Int) async throws -> Page<StoredPack> {
         let (afterPosition, afterId) = try Self.decodePackCursor(cursor)
-        return try await database.transaction { connection in
+        return try await database.readTransaction { connection in
             // Two queries per page (packs, then their stickers), not two per pack.
             var rows: [PackRow] = []
             let packRows = try await connection.query(
@@ -181,7 +181,7 @@ public struct PostgresPackRepository: PackRepository {
             before = id
         }
         let upperBound = before
-        return try await database.connection { connection in
+        return try await database.read { connection in
             let rows = try await connection.query(
                 "SELECT id, at, actor, action, entity, summary FROM audit_log WHERE id < \(upperBound) ORDER BY id DESC LIMIT \(limit + 1)",
                 logger: logger
@@ -197,7 +197,7 @@ public struct PostgresPackRepository: PackRepository {
     }
 
     public func catalogContent() async throws -> CatalogContent {
-        try await database.transaction { connection in
+        try await database.readTransaction { connection in
             // One consistent view: a snapshot never mixes two versions.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var version: Int64 = 0
@@ -223,7 +223,7 @@ public struct PostgresPackRepository: PackRepository {
     }
 
     public func catalogVersion() async throws -> Int64 {
-        try await database.connection { connection in
+        try await database.read { connection in
             for try await version in try await connection.query("SELECT version FROM catalog_state", logger: logger).decode(Int64.self) {
                 return version
             }
@@ -232,7 +232,7 @@ public struct PostgresPackRepository: PackRepository {
     }
 
     public func changes(since version: Int64) async throws -> ChangesAnswer {
-        try await database.transaction { connection in
+        try await database.readTransaction { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var current: Int64 = 0
             var horizon: Int64 = 0

@@ -132,7 +132,7 @@ public struct PostgresUsageRepository: UsageRepository {
     }
 
     public func stats(from: String, to: String, limit: Int) async throws -> UsageStats {
-        try await database.connection { connection in
+        try await database.read { connection in
             var stickers: [(stickerId: String, sends: Int64)] = []
             let stickerRows = try await connection.query(
                 """

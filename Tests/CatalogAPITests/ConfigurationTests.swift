@@ -56,10 +56,21 @@ struct ConfigurationTests {
         ("DATABASE_URL", "mysql://x/y", .invalid("DATABASE_URL", "scheme must be postgres:// or postgresql://, not mysql://")),
         ("DATABASE_URL", "postgres://host:5432/", .invalid("DATABASE_URL", "must name a database, as in postgres://host:5432/catalog")),
         ("DATABASE_URL", "postgres://h/db?sslmode=maybe", .invalid("DATABASE_URL", "sslmode must be disable, prefer or require, not maybe")),
+        ("DATABASE_READ_URL", "postgres://standby:5432", .invalid("DATABASE_READ_URL", "must name a database, as in postgres://host:5432/catalog")),
     ])
     func badValuesNameTheirVariable(name: String, value: String?, expected: ConfigurationError) {
         #expect(throws: expected) { try load([name: value]) }
         #expect(expected.description.contains(name))
+    }
+
+    @Test func aStandbyIsOptionalAndPolledEverySecond() throws {
+        let primaryOnly = try load([:])
+        #expect(primaryOnly.databaseReadURL == nil)
+        #expect(primaryOnly.catalogPollInterval == .seconds(5))
+        let withStandby = try load(["DATABASE_READ_URL": "postgres://reader@standby.internal:5433/catalog"])
+        #expect(withStandby.databaseReadURL?.endpoint == .tcp(host: "standby.internal", port: 5433))
+        #expect(withStandby.databaseReadURL?.username == "reader")
+        #expect(withStandby.catalogPollInterval == .seconds(1))
     }
 
     @Test func migrateNeedsOnlyTheDatabase() throws {

@@ -92,6 +92,22 @@ start_cluster() {
     export PG_DATA_DIR PG_PORT PG_SOCKET_DIR
 }
 
+# start_standby PRIMARY_PORT DATA_DIR PORT: a hot standby streaming from the cluster on 127.0.0.1:PRIMARY_PORT,
+# made by PostgreSQL's own pg_basebackup (-R writes standby.signal and primary_conninfo) and started like any
+# cluster (so PG_DATA_DIR, PG_PORT and PG_SOCKET_DIR then name the standby). Replication over loopback needs
+# nothing from the primary beyond initdb's defaults (wal_level=replica, max_wal_senders=10, pg_hba's replication lines).
+start_standby() {
+    local primary_port="$1" data_dir="$2" port="$3" bin dir
+    bin="$(pg_bin_dir)"
+    mkdir -p "$data_dir"
+    dir="$(cd "$data_dir" && pwd)"
+    if [ ! -f "$dir/cluster/PG_VERSION" ]; then
+        [ "$(id -u)" -ne 0 ] || chown postgres "$dir"
+        as_cluster_owner "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir/cluster" -R -X stream -c fast
+    fi
+    start_cluster "$dir" "$port"
+}
+
 stop_cluster() {
     local bin
     bin="$(pg_bin_dir)" || return 0

@@ -71,6 +71,9 @@ struct HealthController {
         ServiceMetrics.operationsInFlight.set(Double(database.operationsInFlight))
         ServiceMetrics.databaseUp.set(snapshots.isDatabaseReachable ? 1.0 : 0.0)
         ServiceMetrics.snapshotVersion.set(Double(snapshots.current?.version ?? -1))
+        let reads = database.readsServed
+        ServiceMetrics.standbyReads.set(Double(reads.standby))
+        ServiceMetrics.primaryReads.set(Double(reads.primary))
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         headers[.cacheControl] = "no-store"

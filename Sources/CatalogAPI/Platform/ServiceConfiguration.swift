@@ -6,6 +6,9 @@ import Logging
 /// Everything the service reads from its environment. Flags of the executable override the variables.
 public struct ServiceConfiguration: Sendable {
     public var databaseURL: DatabaseURL
+    /// A streaming standby of `databaseURL` for the snapshot and read-only queries (`DATABASE_READ_URL`); writes
+    /// always go to the primary.
+    public var databaseReadURL: DatabaseURL?
     public var host: String
     public var port: Int
     public var adminToken: String
@@ -129,6 +132,14 @@ public struct ServiceConfiguration: Sendable {
         } catch {
             throw .invalid("DATABASE_URL", error.description)
         }
+        var databaseReadURL: DatabaseURL?
+        if let text = value("DATABASE_READ_URL") {
+            do {
+                databaseReadURL = try DatabaseURL(text)
+            } catch {
+                throw .invalid("DATABASE_READ_URL", error.description)
+            }
+        }
         let host = value("HOST") ?? "127.0.0.1"
         guard !host.isEmpty, host.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { throw .invalid("HOST", "must be a host name or IP address") }
         var port = 8080
@@ -178,6 +189,11 @@ public struct ServiceConfiguration: Sendable {
             storageOrigin: storageOrigin, popularRefreshInterval: .seconds(popularSeconds)
         )
         configuration.minimumTransferRate = minimumRate
+        if let databaseReadURL {
+            configuration.databaseReadURL = databaseReadURL
+            // No NOTIFY reaches a standby's sessions: poll its catalog version often (a one-row read on the standby).
+            configuration.catalogPollInterval = .seconds(1)
+        }
         if let text = value("LIBRARY_FAVORITES_CAP") {
             guard let parsed = Int(text), (1...100).contains(parsed) else { throw .invalid("LIBRARY_FAVORITES_CAP", "must be a number from 1 to 100") }
             configuration.library.favoritesCap = parsed

@@ -21,10 +21,14 @@ enum ServiceMetrics {
         String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") ? $0 : "_" })
     }
 
-    static let poolMaximum = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "catalog_db_pool_max_connections", helpText: "Connections the PostgreSQL pool may open"))
-    static let operationsInFlight = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "catalog_db_operations_in_flight", helpText: "Database operations holding or waiting for a pooled connection"))
-    static let databaseUp = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "catalog_db_up", helpText: "1 when the last contact with PostgreSQL succeeded"))
-    static let snapshotVersion = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "catalog_snapshot_version", helpText: "Catalog version served from memory"))
+    static let poolMaximum = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "catalog_db_pool_max_connections", unitName: "", helpText: "Connections the PostgreSQL pool may open"))
+    static let operationsInFlight = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "catalog_db_operations_in_flight", unitName: "", helpText: "Database operations holding or waiting for a pooled connection"))
+    static let databaseUp = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "catalog_db_up", unitName: "", helpText: "1 when the last contact with PostgreSQL succeeded"))
+    static let snapshotVersion = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: "catalog_snapshot_version", unitName: "", helpText: "Catalog version served from memory"))
+    /// Read-only operations since start by the server that answered them (`DATABASE_READ_URL`: the standby, or the
+    /// primary while the standby lags or is away); both 0 without a standby.
+    static let standbyReads = registry.makeGauge(name: "catalog_db_reads", labels: [("served_by", "standby")], help: "Read-only database operations since start, by the server that served them")
+    static let primaryReads = registry.makeGauge(name: "catalog_db_reads", labels: [("served_by", "primary")], help: "Read-only database operations since start, by the server that served them")
 
     /// Touches the registry so bootstrap happens before the first request.
     static func bootstrap() { _ = registry }

@@ -3,6 +3,7 @@ import CatalogStore
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// Keeps this replica's snapshot at the database's catalog version.
 ///
@@ -10,6 +11,11 @@ import ServiceLifecycle
 /// reconnect (so a missed notification heals itself), and rebuilds whenever the version moved. Triggers go through
 /// a one-slot buffer, so a burst of notifications during a rebuild leads to one more rebuild, not one per write.
 /// When PostgreSQL is away the last snapshot keeps being served and the service retries with backoff.
+///
+/// With a standby (`DATABASE_READ_URL`) the snapshot is read there. The LISTEN stays on the primary (a standby's
+/// sessions receive no notifications): a notification first notes the primary's WAL position, so the load waits
+/// until the standby has replayed the change (or reads the primary after `CatalogDatabase.replayWait`) — never an
+/// older snapshot than the primary acknowledged. The timer polls the standby's version, once a second.
 final class CatalogSnapshotService: Service {
     let database: CatalogDatabase
     let repository: any PackRepository
@@ -18,6 +24,8 @@ final class CatalogSnapshotService: Service {
     let publicBaseURL: String
     let pollInterval: Duration
     let logger: Logger
+    /// The primary announced a change (or the listener reconnected) since the last refresh.
+    private let primaryMoved = Mutex(false)
 
     init(database: CatalogDatabase, repository: any PackRepository, store: CatalogSnapshotStore, databaseURL: DatabaseURL, publicBaseURL: String, pollInterval: Duration, logger: Logger) {
         self.database = database
@@ -31,6 +39,10 @@ final class CatalogSnapshotService: Service {
 
     /// Loads the catalog and swaps the snapshot in when its version is newer than the one served.
     func refresh() async throws {
+        if primaryMoved.withLock({ moved in defer { moved = false }; return moved }) {
+            // Reads must not be older than the change announced. The primary down: the standby is all there is.
+            try? await database.catchUpWithPrimary()
+        }
         let version = try await repository.catalogVersion()
         store.isDatabaseReachable = true
         if let current = store.current, current.version >= version { return }
@@ -107,12 +119,16 @@ final class CatalogSnapshotService: Service {
                         backoff = .milliseconds(100)
                         // PostgreSQL answers: if the pool failed meanwhile, it is replaced now rather than after its backoff.
                         self.database.noteReachable()
+                        self.primaryMoved.withLock { $0 = true }
                         trigger.yield()
                         _ = await withCheckedContinuation { continuation in
                             ended.set(continuation)
                             Task {
                                 do {
-                                    for try await _ in notifications { trigger.yield() }
+                                    for try await _ in notifications {
+                                        self.primaryMoved.withLock { $0 = true }
+                                        trigger.yield()
+                                    }
                                 } catch {}
                                 ended.resume(true)
                             }

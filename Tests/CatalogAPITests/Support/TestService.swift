@@ -56,10 +56,11 @@ enum TestService {
     /// snapshot is loaded and runs `body` with a client.
     @discardableResult
     static func run<Value: Sendable>(
-        database: DatabaseURL? = nil, poll: Duration = .seconds(5), library: LibrarySettings? = nil, assetStore: AssetStoreSetting? = nil,
+        database: DatabaseURL? = nil, readDatabase: DatabaseURL? = nil, poll: Duration = .seconds(5), library: LibrarySettings? = nil,
+        assetStore: AssetStoreSetting? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
-        try await runLive(database: database, poll: poll, idleTimeout: nil, library: library, assetStore: assetStore) { _, client, components in
+        try await runLive(database: database, readDatabase: readDatabase, poll: poll, idleTimeout: nil, library: library, assetStore: assetStore) { _, client, components in
             try await body(client, components)
         }
     }
@@ -68,13 +69,14 @@ enum TestService {
     /// the service's default).
     @discardableResult
     static func runLive<Value: Sendable>(
-        database: DatabaseURL? = nil, poll: Duration = .seconds(5), idleTimeout: Duration? = .seconds(1),
+        database: DatabaseURL? = nil, readDatabase: DatabaseURL? = nil, poll: Duration = .seconds(5), idleTimeout: Duration? = .seconds(1),
         minimumRate: MinimumTransferRate? = nil, library: LibrarySettings? = nil, assetStore: AssetStoreSetting? = nil,
         _ body: @escaping @Sendable (Int, any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
         let databaseURL: DatabaseURL
         if let database { databaseURL = database } else { databaseURL = try await freshDatabase() }
         var configuration = configuration(database: databaseURL, poll: poll)
+        configuration.databaseReadURL = readDatabase
         if let idleTimeout { configuration.httpIdleTimeout = idleTimeout }
         if let minimumRate { configuration.minimumTransferRate = minimumRate }
         if let library { configuration.library = library }
