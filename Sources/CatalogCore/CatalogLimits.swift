@@ -10,6 +10,15 @@ public enum CatalogLimits {
     public static let maximumAnimatedStickerBytes = 512 * 1024
     /// Frames in one animation. WhatsApp's rules (≥ 8 ms a frame, ≤ 10 s) allow 1,250; 500 covers 10 s at 50 fps.
     public static let maximumFrames = 500
+    /// Telegram's animated stickers (TGS): gzip bytes, the JSON they may inflate to, and its nesting.
+    public static let maximumTGSBytes = 64 * 1024
+    public static let maximumTGSInflatedBytes = 2 * 1024 * 1024
+    public static let maximumTGSDepth = 64
+    /// Telegram's video stickers (WebM, VP9): bytes and frame rate.
+    public static let maximumWebMBytes = 256 * 1024
+    public static let maximumVideoFrameRate = 30
+    /// Playing time of a TGS or WebM sticker (Telegram: 3 s).
+    public static let maximumTGSAndWebMMilliseconds = 3000
     /// Tray icon sides: WhatsApp's validator accepts 24–512 px; Telegram's thumbnails are 100 px.
     public static let minimumTraySide = 24
     public static let maximumTraySide = 512

@@ -178,6 +178,8 @@ public final class CatalogSnapshot: Sendable {
             item.member("animated", sticker.asset.animated)
             if storageFacts { item.member("byteSize", sticker.asset.byteSize) }
             item.member("emojis", sticker.emojis)
+            // png, apng, webp, gif, tgs (Lottie: clients need a Lottie player) or webm (VP9 video).
+            item.member("format", ImageFormat(mime: sticker.asset.mime)?.rawValue ?? sticker.asset.fileExtension)
             item.member("height", sticker.asset.height)
             item.member("id", sticker.id)
             if storageFacts {

@@ -1,6 +1,7 @@
-/// Image formats accepted for stickers and tray icons, recognised from their bytes only.
+/// Image formats accepted for stickers and tray icons, recognised from their bytes only: the still and animated
+/// images every client draws, and Telegram's animated (TGS: gzipped Lottie) and video (WebM, VP9) stickers.
 public enum ImageFormat: String, Sendable, Equatable, CaseIterable {
-    case png, apng, webp, gif
+    case png, apng, webp, gif, tgs, webm
 
     /// The MIME type served for the format.
     public var mime: String {
@@ -9,8 +10,14 @@ public enum ImageFormat: String, Sendable, Equatable, CaseIterable {
         case .apng: return "image/apng"
         case .webp: return "image/webp"
         case .gif: return "image/gif"
+        case .tgs: return "application/x-tgsticker"
+        case .webm: return "video/webm"
         }
     }
+
+    /// Whether OpenIM's stock clients draw it as a picture (102) or face (115): TGS needs a Lottie player and WebM a
+    /// video decoder, so those travel only as our custom message (110).
+    public var isPicture: Bool { self != .tgs && self != .webm }
 
     /// The file extension used in asset URLs.
     public var fileExtension: String {
@@ -18,6 +25,8 @@ public enum ImageFormat: String, Sendable, Equatable, CaseIterable {
         case .png, .apng: return "png"
         case .webp: return "webp"
         case .gif: return "gif"
+        case .tgs: return "tgs"
+        case .webm: return "webm"
         }
     }
 
@@ -34,13 +43,16 @@ public struct InspectedImage: Sendable, Equatable {
     public var width: Int
     public var height: Int
     public var frameCount: Int
+    /// Playing time, for the formats whose rules limit it (TGS, WebM).
+    public var durationMilliseconds: Int?
     public var animated: Bool { frameCount > 1 }
 
-    public init(format: ImageFormat, width: Int, height: Int, frameCount: Int) {
+    public init(format: ImageFormat, width: Int, height: Int, frameCount: Int, durationMilliseconds: Int? = nil) {
         self.format = format
         self.width = width
         self.height = height
         self.frameCount = frameCount
+        self.durationMilliseconds = durationMilliseconds
     }
 }
 
@@ -52,12 +64,15 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
     case corrupt(String)
     /// More frames than `CatalogLimits.maximumFrames`.
     case tooManyFrames(Int)
+    /// Well formed, but against the format's sticker rules (Telegram's for TGS and WebM); the text says which.
+    case breaksRule(String)
 
     public var description: String {
         switch self {
-        case .unsupportedFormat: return "is not a PNG, APNG, WebP or GIF image"
+        case .unsupportedFormat: return "is not a PNG, APNG, WebP or GIF image, a TGS animation or a WebM video"
         case .corrupt(let reason): return "is not a valid image (\(reason))"
         case .tooManyFrames(let count): return "has \(count) frames, more than \(CatalogLimits.maximumFrames)"
+        case .breaksRule(let rule): return rule
         }
     }
 }
@@ -73,6 +88,8 @@ public enum ImageInspector {
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return try png(bytes) }
         if bytes.count >= 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) { return try webp(bytes) }
         if bytes.starts(with: Array("GIF87a".utf8)) || bytes.starts(with: Array("GIF89a".utf8)) { return try gif(bytes) }
+        if bytes.starts(with: [0x1F, 0x8B]) { return try TGSInspector.inspect(bytes) }
+        if bytes.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) { return try WebMInspector.inspect(bytes) }
         throw .unsupportedFormat
     }
 

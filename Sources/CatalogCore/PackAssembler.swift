@@ -46,7 +46,7 @@ public enum PackAssembler {
 
     /// Formats a file name's extension may stand for; an extension listed with none (svg, jpg, html) never fits.
     static let formatsByExtension: [String: Set<ImageFormat>] = [
-        "png": [.png, .apng], "apng": [.apng, .png], "webp": [.webp], "gif": [.gif], "svg": [], "jpg": [], "jpeg": [], "html": [], "htm": [],
+        "png": [.png, .apng], "apng": [.apng, .png], "webp": [.webp], "gif": [.gif], "tgs": [.tgs], "webm": [.webm], "svg": [], "jpg": [], "jpeg": [], "html": [], "htm": [],
     ]
 
     /// Inspects one image and checks the type its name or Content-Type declares.
@@ -85,14 +85,15 @@ public enum PackAssembler {
         for (index, sticker) in manifest.stickers.enumerated() {
             if let stored = resolver.sticker(sticker, field: "stickers[\(index)].file", packAnimated: manifest.animated) { stickers.append(stored) }
         }
-        // WhatsApp's rule: a pack is all static or all animated, so clients can treat it one way.
-        if manifest.animated == nil, Set(stickers.map(\.asset.animated)).count > 1 {
-            resolver.issues.append(FieldIssue(field: "stickers", message: "mix static and animated images; a pack is all one or the other"))
+        // A pack may mix still and animated stickers, as Telegram's do; `animated` says it has animated ones. A pack
+        // declared `animated: false` has none (checked per sticker), one declared `animated: true` at least one.
+        if manifest.animated == true, !stickers.isEmpty, !stickers.contains(where: { $0.asset.animated }) {
+            resolver.issues.append(FieldIssue(field: "animated", message: "is true but no sticker is animated"))
         }
         let newAssets = try resolver.finish()
         return AssembledPack(
             manifest: manifest, tray: tray!, stickers: stickers, newAssets: newAssets,
-            animated: manifest.animated ?? (stickers.first?.asset.animated ?? false)
+            animated: manifest.animated ?? stickers.contains { $0.asset.animated }
         )
     }
 
@@ -168,6 +169,9 @@ struct AssetResolver {
     }
 
     mutating func checkTray(_ tray: AssetDescriptor, field: String) {
+        if let format = ImageFormat(mime: tray.mime), !format.isPicture {
+            issues.append(FieldIssue(field: field, message: "tray icon is \(tray.mime); a tray icon is a PNG, WebP or GIF image every client draws"))
+        }
         let sides = CatalogLimits.minimumTraySide...CatalogLimits.maximumTraySide
         if !sides.contains(tray.width) || !sides.contains(tray.height) {
             issues.append(FieldIssue(field: field, message: "tray icon is \(tray.width)×\(tray.height); each side must be \(sides.lowerBound)–\(sides.upperBound) px"))
@@ -189,8 +193,8 @@ struct AssetResolver {
         if asset.byteSize > limit {
             issues.append(FieldIssue(field: name, message: "is \(asset.byteSize) bytes, more than the \(limit)-byte limit for \(asset.animated ? "animated" : "static") stickers"))
         }
-        if let packAnimated, packAnimated != asset.animated {
-            issues.append(FieldIssue(field: name, message: packAnimated ? "is static but the pack is marked animated" : "is animated but the pack is marked static"))
+        if packAnimated == false, asset.animated {
+            issues.append(FieldIssue(field: name, message: "is animated but the pack is marked static"))
         }
         return StoredSticker(id: sticker.id, asset: asset, emojis: sticker.emojis, keywords: sticker.keywords, localizedKeywords: sticker.localizedKeywords, label: sticker.label)
     }

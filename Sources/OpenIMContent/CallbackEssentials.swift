@@ -150,7 +150,7 @@ extension JSONParser.Cursor {
 
     /// Checks one value as `parseValue` reads it, building nothing.
     mutating func skipValue(depth: Int) throws(OpenIMContentError) {
-        guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+        guard depth < depthLimit else { throw error("nesting deeper than \(depthLimit)") }
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): try skimObject(depth: depth) { (_, cursor: inout JSONParser.Cursor) throws(OpenIMContentError) in try cursor.skipValue(depth: depth + 1) }
@@ -217,6 +217,8 @@ extension JSONParser.Cursor {
         // Names as ranges of the input when they have no escapes, unescaped copies when they have.
         var plainNames: [Range<Int>] = []
         var escapedNames: [[UInt8]] = []
+        // Past a few names, a hash set: comparing each name with every earlier one is quadratic in the member count.
+        var manyNames: Set<[UInt8]>?
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -234,13 +236,21 @@ extension JSONParser.Cursor {
                 index = nameStart - 1
                 unescaped = Array(try parseString().utf8)
             }
-            let duplicate = unescaped.withUnsafeBufferPointer { copy -> Bool in
-                let name = isPlain ? UnsafeBufferPointer(rebasing: bytes[raw]) : copy
-                return plainNames.contains { $0.count == name.count && bytes[$0].elementsEqual(name) }
-                    || escapedNames.contains { $0.count == name.count && $0.elementsEqual(name) }
+            let duplicate: Bool
+            if let inserted = manyNames?.insert(isPlain ? Array(bytes[raw]) : unescaped).inserted {
+                duplicate = !inserted
+            } else {
+                duplicate = unescaped.withUnsafeBufferPointer { copy -> Bool in
+                    let name = isPlain ? UnsafeBufferPointer(rebasing: bytes[raw]) : copy
+                    return plainNames.contains { $0.count == name.count && bytes[$0].elementsEqual(name) }
+                        || escapedNames.contains { $0.count == name.count && $0.elementsEqual(name) }
+                }
+                if isPlain { plainNames.append(raw) } else { escapedNames.append(unescaped) }
+                if plainNames.count + escapedNames.count > 16 {
+                    manyNames = Set(plainNames.map { Array(bytes[$0]) } + escapedNames)
+                }
             }
             if duplicate { throw error("duplicate member") }
-            if isPlain { plainNames.append(raw) } else { escapedNames.append(unescaped) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1

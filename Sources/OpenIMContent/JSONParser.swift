@@ -39,6 +39,8 @@ public struct JSONParser {
     struct Cursor {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+        /// Nesting allowed (documents other than OpenIM's, such as Lottie animations, nest deeper).
+        var depthLimit = JSONParser.maximumDepth
 
         func error(_ reason: String) -> OpenIMContentError {
             .malformedJSON("\(reason) at byte \(index)")
@@ -54,7 +56,7 @@ public struct JSONParser {
         }
 
         mutating func parseValue(depth: Int) throws(OpenIMContentError) -> JSONValue {
-            guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+            guard depth < depthLimit else { throw error("nesting deeper than \(depthLimit)") }
             guard index < bytes.count else { throw error("unexpected end of input") }
             switch bytes[index] {
             case UInt8(ascii: "{"): return try parseObject(depth: depth)

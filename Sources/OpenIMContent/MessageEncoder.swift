@@ -60,6 +60,7 @@ public enum MessageEncoder {
         try payload.validate()
         switch payload {
         case .sticker(let sticker):
+            try requireImage(sticker, message: "picture (102)")
             let info = PictureBaseInfo(
                 uuid: "sticker-\(sticker.stickerId)", type: sticker.mime, size: 0,
                 width: Int32(sticker.width), height: Int32(sticker.height), url: sticker.url
@@ -86,12 +87,22 @@ public enum MessageEncoder {
         }
     }
 
+    /// Stock OpenIM clients draw picture and face messages as images: a TGS animation (Lottie) or a WebM video
+    /// sticker travels only as our custom message (110), whose payload names its type.
+    static func requireImage(_ sticker: StickerPayload, message: String) throws(OpenIMContentError) {
+        guard sticker.mime.hasPrefix("image/") else {
+            throw .invalidValue(field: "data.mime", reason: "is \(sticker.mime), which stock OpenIM clients cannot draw as a \(message) message; send it as custom (110)")
+        }
+    }
+
     /// Builds 115 face content as OpenIM's demo clients do. Only client SDKs can send it.
     public static func face(_ payload: CatalogPayload) throws(OpenIMContentError) -> FaceElem {
         try payload.validate()
         let image: FaceImage
         switch payload {
-        case .sticker(let sticker): image = FaceImage(url: sticker.url, width: sticker.width, height: sticker.height)
+        case .sticker(let sticker):
+            try requireImage(sticker, message: "face (115)")
+            image = FaceImage(url: sticker.url, width: sticker.width, height: sticker.height)
         case .gif(let gif): image = FaceImage(url: gif.url, width: gif.width, height: gif.height)
         case .media(let media):
             guard media.kind == .image, let width = media.width, let height = media.height else {

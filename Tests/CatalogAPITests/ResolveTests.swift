@@ -1,4 +1,5 @@
 import CatalogAPI
+import CatalogTestSupport
 import CatalogCore
 import Foundation
 import HTTPTypes
@@ -200,6 +201,60 @@ struct ResolveTests {
             let wrongAddress = try await Self.post(client, "/v1/openim/send-msg", #"{"sendID":"u1","recvID":"u2","sessionType":3,"senderPlatformID":0,"item":{"kind":"sticker","id":"pk-s0"}}"#)
             #expect(wrongAddress.status == .unprocessableContent)
             for field in ["groupID", "recvID", "senderPlatformID"] { #expect(wrongAddress.text.contains(#""field":"\#(field)""#), "\(field)") }
+        }
+    }
+}
+
+@Suite("Telegram's TGS and WebM stickers through the API: stored, listed by format, custom messages only")
+struct AnimatedStickerAPITests {
+    @Test func tgsAndWebMAreServedAndResolvedAsCustomOnly() async throws {
+        try await TestService.run { client, components in
+            let manifest = #"{"id":"motion","title":{"en":"Motion"},"publisher":"Tests","tray":"tray.png","status":"published","stickers":[{"id":"motion-wave","file":"wave.tgs","emojis":["👋"]},{"id":"motion-run","file":"run.webm","emojis":["🏃"]},{"id":"motion-still","file":"still.png","emojis":["🙂"]}]}"#
+            let body = PackUploads.multipart(manifest: manifest, files: [
+                ("tray.png", PackUploads.tray), ("wave.tgs", AnimationFactory.tgs()), ("run.webm", AnimationFactory.webm()), ("still.png", PackUploads.image(1)),
+            ])
+            let created = try await client.execute(uri: "/v1/admin/packs", method: .post, headers: .admin([.contentType: body.contentType]), body: ByteBuffer(bytes: body.finished))
+            #expect(created.status == .created, "\(created.text)")
+            #expect(await components.snapshots.waitForVersion(try #require(created.catalogVersion)))
+
+            // The catalog says each sticker's format and type; the asset is served with it.
+            let pack = try await client.execute(uri: "/v1/catalog/packs/motion", method: .get).json
+            guard case .array(let stickers)? = pack["stickers"] else { Issue.record("no stickers: \(pack)"); return }
+            #expect(stickers.map { $0["format"] } == [.string("tgs"), .string("webm"), .string("png")])
+            #expect(stickers.map { $0["mime"] } == [.string("application/x-tgsticker"), .string("video/webm"), .string("image/png")])
+            #expect(pack["animated"] == .bool(true))
+            guard case .string(let url)? = stickers[0]["url"] else { Issue.record("no url"); return }
+            #expect(url.hasSuffix(".tgs"))
+            let asset = try await client.execute(uri: String(url.dropFirst(TestService.baseURL.count)), method: .get)
+            #expect(asset.status == .ok)
+            #expect(asset.headers[.contentType] == "application/x-tgsticker")
+            #expect(Array(asset.body.readableBytesView) == AnimationFactory.tgs())
+
+            // Custom (110) carries the type; picture (102) and face (115) are refused by name for TGS and WebM.
+            for id in ["motion-wave", "motion-run"] {
+                let custom = try await ResolveTests.post(client, "/v1/resolve", #"{"format":"custom","items":[{"kind":"sticker","id":"\#(id)"}]}"#)
+                #expect(custom.status == .ok)
+                #expect(custom.text.contains(id == "motion-wave" ? #"\"mime\":\"application/x-tgsticker\""# : #"\"mime\":\"video/webm\""#), "\(custom.text)")
+                for format in ["picture", "face", "native"] {
+                    let refused = try await ResolveTests.post(client, "/v1/resolve", #"{"format":"\#(format)","items":[{"kind":"sticker","id":"\#(id)"}]}"#)
+                    guard case .array(let items)? = refused.json["items"], let item = items.first else { Issue.record("\(refused.text)"); continue }
+                    #expect(item["error"]?["status"] == .integer(422), "\(format): \(refused.text)")
+                    guard case .string(let detail)? = item["error"]?["detail"] else { Issue.record("no detail: \(refused.text)"); continue }
+                    #expect(detail.contains("data.mime") && detail.contains("send it as custom (110)"), "\(detail)")
+                }
+            }
+            // The still sticker in the same pack still resolves as a picture.
+            let still = try await ResolveTests.post(client, "/v1/resolve", #"{"format":"picture","items":[{"kind":"sticker","id":"motion-still"}]}"#)
+            #expect(still.text.contains(#""contentType":102"#), "\(still.text)")
+
+            // The admin's document says the format too, and PUTs back unchanged.
+            let admin = try await client.execute(uri: "/v1/admin/packs/motion", method: .get, headers: .admin())
+            #expect(admin.text.contains(#""format":"tgs""#))
+            let put = try await client.execute(
+                uri: "/v1/admin/packs/motion", method: .put, headers: .admin([.contentType: "application/json", .ifMatch: admin.headers[.eTag] ?? ""]), body: admin.body
+            )
+            #expect(put.status == .ok, "\(put.text)")
+            if put.status != .ok { print(put.text) }
         }
     }
 }
