@@ -4,7 +4,7 @@
 # loaded with Seed/, one nginx in front of all four, an S3 API server (moto) and a fifth replica storing assets there.
 # Then Benchmarks/scale_out.py: convergence of the four replicas over 100 writes, catalog reads through nginx and
 # from one replica, and the upload median with each asset store. Everything stops when it ends.
-#   Benchmarks/scale-out.sh [seconds per wrk case, default 10]
+#   [PHASES="converge readers uploads"] Benchmarks/scale-out.sh [seconds per wrk case, default 10]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib/common.sh"
 cd "$REPO_ROOT"
@@ -103,4 +103,4 @@ echo "machine: $(nproc) cores; catalog: Seed/ ($(curl -fsS "http://127.0.0.1:${P
 echo
 REPLICAS="primary:${PORTS[0]},primary:${PORTS[1]},standby:${PORTS[2]},standby:${PORTS[3]}" \
 LB="http://127.0.0.1:$LB_PORT" PG_REPLICA="http://127.0.0.1:${PORTS[0]}" S3_REPLICA="http://127.0.0.1:$S3_SERVICE_PORT" \
-WRK_SECONDS="$SECONDS_PER_CASE" WORK="$WORK" python3 Benchmarks/scale_out.py
+WRK_SECONDS="$SECONDS_PER_CASE" WORK="$WORK" python3 Benchmarks/scale_out.py ${PHASES:-}

@@ -131,7 +131,7 @@ def png(width, height, seed):
     for y in range(height):
         row = bytearray([0])
         for x in range(width):
-            if (x // 8 + y // 8) % 3 == 0:
+            if (x // 8 + y // 8) % 7 == 0:
                 row += bytes((rng.randrange(256), rng.randrange(256), seed * 8 % 256, 255))
             else:
                 row += bytes((seed * 8 % 256, 128, 64, 255))
