@@ -69,6 +69,8 @@ public protocol PackRepository: Sendable {
     func audit(after cursor: String?, limit: Int) async throws -> Page<AuditEntry>
     /// An asset's facts and its bytes, or where the store lets clients fetch them (`S3_DELIVERY=redirect`).
     func asset(sha256: String) async throws -> (AssetDescriptor, AssetContent)?
+    /// An asset's bytes wherever they live (never a redirect), e.g. for an export; nil when no such asset.
+    func assetBytes(sha256: String) async throws -> [UInt8]?
     func catalogContent() async throws -> CatalogContent
     func catalogVersion() async throws -> Int64
     func changes(since version: Int64) async throws -> ChangesAnswer

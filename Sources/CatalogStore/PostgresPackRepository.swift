@@ -109,6 +109,16 @@ public struct PostgresPackRepository: PackRepository {
     }
 
     public func asset(sha256: String) async throws -> (AssetDescriptor, AssetContent)? {
+        try await asset(sha256: sha256, redirect: true)
+    }
+
+    public func assetBytes(sha256: String) async throws -> [UInt8]? {
+        guard case (_, .bytes(let bytes))? = try await asset(sha256: sha256, redirect: false) else { return nil }
+        return bytes
+    }
+
+    /// The asset's facts and bytes, or (with `redirect`, when the store delivers objects itself) where to fetch them.
+    func asset(sha256: String, redirect: Bool) async throws -> (AssetDescriptor, AssetContent)? {
         let found = try await database.read { connection -> (AssetDescriptor, ByteBuffer?, String?)? in
             let rows = try await connection.query(
                 "SELECT mime, byte_size, width, height, frame_count, bytes, object_key FROM assets WHERE sha256 = \(sha256)", logger: logger
@@ -121,7 +131,7 @@ public struct PostgresPackRepository: PackRepository {
         guard let (descriptor, bytes, key) = found else { return nil }
         if let bytes { return (descriptor, .bytes(Array(bytes.readableBytesView))) }
         guard let key else { return nil }
-        if let url = storage.deliveryURL(key: key) { return (descriptor, .redirect(url)) }
+        if redirect, let url = storage.deliveryURL(key: key) { return (descriptor, .redirect(url)) }
         let object: [UInt8]?
         do {
             object = try await storage.object(key: key)

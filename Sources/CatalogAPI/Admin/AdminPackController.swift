@@ -21,6 +21,7 @@ struct AdminPackController {
             Route(.put, "/v1/admin/packs/{id}", .admin) { request, context in try await self.replace(request, context: context) },
             Route(.patch, "/v1/admin/packs/{id}", .admin) { request, context in try await self.patch(request, context: context) },
             Route(.delete, "/v1/admin/packs/{id}", .admin) { request, context in try await self.archive(request, context: context) },
+            Route(.get, "/v1/admin/packs/{id}/export", .admin) { request, context in try await self.export(request, context: context) },
             Route(.post, "/v1/admin/packs/{id}/purge", .admin) { request, context in try await self.purge(request, context: context) },
             Route(.post, "/v1/admin/packs/{id}/stickers", .admin) { request, context in try await self.addSticker(request, context: context) },
             Route(.put, "/v1/admin/packs/{id}/stickers/order", .admin) { request, context in try await self.reorderStickers(request, context: context) },
@@ -145,6 +146,34 @@ struct AdminPackController {
         headers[.eTag] = pack.eTag
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: PackDocument.bytes(pack, baseURL: publicBaseURL, catalogVersion: nil))))
+    }
+
+    /// `GET /v1/admin/packs/{id}/export?layout=whatsapp|telegram`: the pack as a zip in that app's layout, or 422
+    /// listing every rule of the app it breaks (PackExport).
+    func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try packID(context)
+        let layoutText = request.uri.queryParameters.get("layout") ?? ""
+        guard let layout = PackExport.Layout(rawValue: layoutText) else {
+            throw Problem.badRequest("layout must be whatsapp or telegram.", errors: [FieldIssue(field: "layout", message: layoutText.isEmpty ? "is required" : "is not whatsapp or telegram")])
+        }
+        guard let pack = try await repository.pack(id: id) else { throw Problem.notFound("Pack \(id) does not exist.") }
+        let violations = PackExport.violations(pack, layout: layout)
+        guard violations.isEmpty else {
+            throw Problem(.unprocessableContent, type: Problem.kind("export-rules"), title: "The pack breaks \(layout.appName)'s rules",
+                          detail: "Nothing was exported: \(violations.count) rule\(violations.count == 1 ? "" : "s") of \(layout.appName) broken; see errors.", errors: violations)
+        }
+        var bytes: [String: [UInt8]] = [:]
+        for sha in Set([pack.tray.sha256] + pack.stickers.map(\.asset.sha256)) {
+            guard let asset = try await repository.assetBytes(sha256: sha) else { throw StoreError.unavailable }
+            bytes[sha] = asset
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/zip"
+        headers[.contentDisposition] = "attachment; filename=\"\(id)-\(layout.rawValue).zip\""
+        headers[.eTag] = "\"r\(pack.revision)-\(layout.rawValue)\""
+        headers[.cacheControl] = "no-store"
+        let archive = PackExport.archive(PackExport.files(pack, layout: layout, bytes: bytes))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: archive)))
     }
 
     func list(_ request: Request) async throws -> Response {
