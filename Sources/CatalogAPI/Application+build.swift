@@ -103,6 +103,7 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
             storageOrigin: configuration.storageOrigin
         ).routes()
         + AdminPackController(repository: components.packs, publicBaseURL: configuration.publicBaseURL).routes()
+        + ImportController(repository: components.packs).routes()
         + UsageStatsController(repository: components.usage.repository, snapshots: components.snapshots).routes()
         + PreviewController(
             repository: components.packs, snapshots: components.snapshots, adminToken: Array(configuration.adminToken.utf8),

@@ -49,7 +49,8 @@ enum UploadReader {
 
     /// Reads a multipart/form-data body with our own strict reader (`MultipartForm`): the body is collected under
     /// the upload limit (413 while streaming) and every byte is checked before it is used.
-    static func multipart(_ request: Request, contentType: String, manifestName: String, limit: Int) async throws -> Upload {
+    /// `manifestName` nil: every part is a file (imports), and the upload's manifest is empty.
+    static func multipart(_ request: Request, contentType: String, manifestName: String?, limit: Int) async throws -> Upload {
         guard let boundary = MultipartForm.boundary(ofContentType: contentType) else {
             throw Problem.badRequest("Content-Type multipart/form-data needs a boundary parameter of 1 to 70 printable characters.")
         }
@@ -77,6 +78,7 @@ enum UploadReader {
                 files.append(UploadedFile(name: name, declaredType: part.header("content-type"), bytes: part.body))
             }
         }
+        guard let manifestName else { return Upload(manifest: [], files: files) }
         guard let manifest else {
             throw Problem.badRequest("The multipart body has no \"\(manifestName)\" part.", errors: [FieldIssue(field: manifestName, message: "is required")])
         }
@@ -87,31 +89,38 @@ enum UploadReader {
     }
 
     static func zip(_ bytes: [UInt8], manifestName: String) throws -> Upload {
-        // Typed-throws results rather than do/catch: the compiler crashed on a typed catch here (Swift 6.3.1).
-        let archive: ZipArchive
-        switch Result(catching: { () throws(ZipError) in try ZipArchive(bytes: bytes) }) {
-        case .success(let opened): archive = opened
-        case .failure(.tooLarge), .failure(.tooManyEntries): throw Problem.payloadTooLarge(limit: CatalogLimits.maximumZipInflatedBytes)
-        case .failure(let error):
-            throw Problem.validation([FieldIssue(field: "zip", message: error.description)], detail: "The zip archive was refused before anything was inflated.")
-        }
         var manifest: [UInt8]?
         var files: [UploadedFile] = []
-        for entry in archive.entries {
-            let contents: [UInt8]
-            switch Result(catching: { () throws(ZipError) in try archive.contents(of: entry) }) {
-            case .success(let inflated): contents = inflated
-            case .failure(let error): throw Problem.validation([FieldIssue(field: entry.name, message: error.description)])
-            }
+        for entry in try zipEntries(bytes, name: "zip") {
             if entry.name == "\(manifestName).json" {
-                manifest = contents
+                manifest = entry.bytes
             } else {
-                files.append(UploadedFile(name: entry.name, declaredType: nil, bytes: contents))
+                files.append(entry)
             }
         }
         guard let manifest else {
             throw Problem.validation([FieldIssue(field: "\(manifestName).json", message: "is missing from the zip")])
         }
         return Upload(manifest: manifest, files: files)
+    }
+
+    /// Every entry of the zip `bytes` (named `name` in errors), inflated within the zip limits.
+    static func zipEntries(_ bytes: [UInt8], name: String) throws -> [UploadedFile] {
+        // Typed-throws results rather than do/catch: the compiler crashed on a typed catch here (Swift 6.3.1).
+        let archive: ZipArchive
+        switch Result(catching: { () throws(ZipError) in try ZipArchive(bytes: bytes) }) {
+        case .success(let opened): archive = opened
+        case .failure(.tooLarge), .failure(.tooManyEntries): throw Problem.payloadTooLarge(limit: CatalogLimits.maximumZipInflatedBytes)
+        case .failure(let error):
+            throw Problem.validation([FieldIssue(field: name, message: error.description)], detail: "The zip archive was refused before anything was inflated.")
+        }
+        var files: [UploadedFile] = []
+        for entry in archive.entries {
+            switch Result(catching: { () throws(ZipError) in try archive.contents(of: entry) }) {
+            case .success(let inflated): files.append(UploadedFile(name: entry.name, declaredType: nil, bytes: inflated))
+            case .failure(let error): throw Problem.validation([FieldIssue(field: entry.name, message: error.description)])
+            }
+        }
+        return files
     }
 }
