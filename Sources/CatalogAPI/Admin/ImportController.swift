@@ -122,7 +122,7 @@ struct ImportController {
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         var archives: [(name: String, files: [UploadedFile])] = []
         switch mediaType {
-        case "application/zip", "application/x-zip-compressed", "application/octet-stream":
+        case "application/zip", "application/x-zip-compressed":
             archives = try Self.unpack("upload.zip", try await UploadReader.collect(request.body, limit: CatalogLimits.maximumUploadBytes))
         case "multipart/form-data":
             let parts = try await UploadReader.multipart(request, contentType: contentType, manifestName: nil, limit: CatalogLimits.maximumUploadBytes).files
