@@ -44,6 +44,15 @@ struct FuzzCorpusTests {
             [ZipFactory.Entry(name: "manifest.json", bytes: Array(PackUploads.manifest(id: "fzip", count: 1).utf8))]
                 + PackUploads.standardFiles(count: 1, offset: 9).map { ZipFactory.Entry(name: $0.0, bytes: $0.1) }
         )
+        let wastickers = ZipFactory.archive([
+            ZipFactory.Entry(name: "title.txt", bytes: Array("Fuzzed Faces".utf8)), ZipFactory.Entry(name: "author.txt", bytes: Array("Acme".utf8)),
+            ZipFactory.Entry(name: "tray.png", bytes: PackUploads.tray), ZipFactory.Entry(name: "1.webp", bytes: ImageFactory.webpLossless(width: 512, height: 512)),
+        ])
+        let set = #"{"name":"fz_set","title":"Fuzzed","stickers":[{"file":"1.tgs","format":"animated","emoji_list":["👋"],"keywords":["hi"]},{"file":"2.webm","format":"video","emoji":"🏃"}],"thumbnail":{"file":"thumb.png"}}"#
+        let telegramSet = ZipFactory.archive([
+            ZipFactory.Entry(name: "set.json", bytes: Array(set.utf8)), ZipFactory.Entry(name: "thumb.png", bytes: PackUploads.tray),
+            ZipFactory.Entry(name: "1.tgs", bytes: AnimationFactory.tgs()), ZipFactory.Entry(name: "2.webm", bytes: AnimationFactory.webm()),
+        ])
         var sticker = MultipartBody()
         sticker.add(name: "sticker", contentType: "application/json", Array(#"{"id":"fz-new","file":"new.png","emojis":["🎉"]}"#.utf8))
         sticker.addFile("new.png", PackUploads.image(77))
@@ -77,6 +86,9 @@ struct FuzzCorpusTests {
             seed("upload-multipart", raw("POST", "/v1/admin/packs", [admin, ("Content-Type", upload.contentType)], body: upload.finished)),
             seed("upload-zip", raw("POST", "/v1/admin/packs", [admin, ("Content-Type", "application/zip")], body: zip)),
             seed("pack-admin", raw("GET", "/v1/admin/packs/fz", [admin])),
+            seed("import-wastickers", raw("POST", "/v1/admin/imports", [admin, ("Content-Type", "application/zip")], body: wastickers)),
+            seed("import-telegram", raw("POST", "/v1/admin/imports?status=published", [admin, ("Content-Type", "application/zip")], body: telegramSet)),
+            seed("export-telegram", raw("GET", "/v1/admin/packs/blobs/export?layout=telegram", [admin])),
             seed("pack-replace", raw("PUT", "/v1/admin/packs/fz", [admin, ("If-Match", "\"r1\""), ("Content-Type", replacement.contentType)], body: replacement.finished)),
             seed("pack-patch", raw("PATCH", "/v1/admin/packs/fz", [admin, ("Content-Type", "application/merge-patch+json")], body: Array(#"{"title":{"fr":"Chats"},"tags":["a"]}"#.utf8))),
             seed("sticker-add", raw("POST", "/v1/admin/packs/fz/stickers", [admin, ("Content-Type", sticker.contentType)], body: sticker.finished)),

@@ -229,6 +229,7 @@ enum HeaderMutations {
         "/v1/catalog", "/v1/catalog/packs/blobs", "/v1/catalog/changes?since=0", "/v1/gif-config", "/v1/assets/00", "/v1/resolve",
         "/v1/openim/send-msg", "/v1/media", "/v1/admin/packs", "/v1/admin/packs/blobs", "/v1/admin/packs/blobs/stickers",
         "/v1/admin/packs/order", "/v1/admin/gif-config", "/v1/admin/media", "/v1/admin/audit", "/admin/preview", "/readyz", "/metrics",
+        "/v1/admin/imports", "/v1/admin/packs/blobs/export?layout=whatsapp",
         "/v1/%2e%2e/admin", "/v1/catalog?x=%ZZ", "//v1/catalog", "*", "http://example.com/v1/catalog", "/v1/catalog/packs/" + String(repeating: "a", count: 2_000),
     ]
 
