@@ -159,7 +159,8 @@ enum WebMInspector {
         guard let duration, duration.isFinite, duration > 0 else { throw .corrupt("a WebM without a duration") }
         let milliseconds = duration * Double(scale) / 1_000_000
         guard milliseconds <= Double(CatalogLimits.maximumTGSAndWebMMilliseconds) + 0.5 else {
-            throw .breaksRule("is a video of \(Int(milliseconds.rounded())) ms; video stickers last at most \(CatalogLimits.maximumTGSAndWebMMilliseconds) ms")
+            // Formatted without Int(): a duration of 1e308 at a large scale is infinite, and Int(.infinity) traps.
+            throw .breaksRule("is a video of \(TGSInspector.text(milliseconds.rounded())) ms; video stickers last at most \(CatalogLimits.maximumTGSAndWebMMilliseconds) ms")
         }
         let frames = blocks.filter { $0 == video.number }.count
         guard frames > 0 else { throw .corrupt("a WebM without a frame of its video track") }

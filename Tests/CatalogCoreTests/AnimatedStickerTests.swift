@@ -98,6 +98,8 @@ struct AnimatedStickerTests {
         (A.webm(tracks: [A.Track(frameNanoseconds: 16_666_667)]), "at 60 frames a second; video stickers run at most 30"),
         (A.webm(durationMilliseconds: 3001), "3001 ms; video stickers last at most 3000 ms"),
         (A.webm(durationMilliseconds: nil), "without a duration"),
+        (A.webm(durationMilliseconds: 1e308), "is a video of inf ms"),
+        (A.webm(durationMilliseconds: -5), "without a duration"),
         (A.webm(frames: 0), "without a frame of its video track"),
         (A.webm(trailing: Array("<html>".utf8)), "bytes after the WebM's Segment"),
         (A.webm(frames: 200, frameBytes: 1400), "Telegram's limit for video stickers is 262144"),
