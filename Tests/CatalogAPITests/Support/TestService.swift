@@ -84,12 +84,28 @@ enum TestService {
         let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
         // HummingbirdTesting serves on a free port of its own, whatever the configuration says. The whole test,
         // the service's shutdown included, has a deadline too: a run never hangs on one test.
-        return try await withDeadline(testLimit, "the test's service (requests, then graceful shutdown)") {
-            try await app.test(.live) { client in
-                let loaded = await components.snapshots.waitForVersion(0)
-                #expect(loaded, "the catalog snapshot did not load")
-                return try await body(client.port ?? 0, DeadlineClient(base: client), components)
+        return try await described {
+            try await withDeadline(testLimit, "the test's service (requests, then graceful shutdown)") {
+                try await app.test(.live) { client in
+                    let loaded = await components.snapshots.waitForVersion(0)
+                    #expect(loaded, "the catalog snapshot did not load")
+                    return try await body(client.port ?? 0, DeadlineClient(base: client), components)
+                }
             }
+        }
+    }
+
+    /// A PostgreSQL error with what it says: PSQLError's description hides the server's message and SQLSTATE (a
+    /// run failed with only "PSQLError – Generic description …" to go on).
+    struct DescribedDatabaseError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func described<Value>(_ body: () async throws -> Value) async throws -> Value {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw DescribedDatabaseError(description: String(reflecting: error))
         }
     }
 
@@ -120,7 +136,7 @@ enum TestService {
     static func withConnection<Value: Sendable>(
         _ database: DatabaseURL, id: Int, _ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
-        try await withDeadline(databaseLimit, "PostgreSQL: \(what)") {
+        try await described { try await withDeadline(databaseLimit, "PostgreSQL: \(what)") {
             let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: id, logger: logger)
             do {
                 let value = try await body(connection)
@@ -130,7 +146,7 @@ enum TestService {
                 try? await connection.close()
                 throw error
             }
-        }
+        } }
     }
 
     /// Runs a query against `database` directly (to inspect or tamper with state).
