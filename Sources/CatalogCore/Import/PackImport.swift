@@ -109,7 +109,7 @@ public enum PackImport {
         )]))]
     }
 
-    /// `text` as a pack id: lowercase letters and digits, other runs as one hyphen, 2–64 characters.
+    /// `text` as a pack id: lowercase letters and digits, other runs as one hyphen, 2–56 characters.
     public static func slug(_ text: String) -> String {
         var result = ""
         for scalar in text.lowercased().unicodeScalars {
@@ -121,7 +121,8 @@ public enum PackImport {
         }
         while result.hasSuffix("-") { result.removeLast() }
         if result.count < 2 { result = "pack" + (result.isEmpty ? "" : "-" + result) }
-        return String(result.prefix(58))
+        // Room for a clash suffix (-99) and sticker ids (-120) within the 64-character limit.
+        return String(result.prefix(56))
     }
 
     // MARK: Layouts
