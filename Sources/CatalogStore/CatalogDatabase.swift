@@ -160,7 +160,7 @@ public final class CatalogDatabase: Service, Sendable {
 
     /// The wait for a connection now.
     var currentAcquireTimeout: Duration {
-        pool.withLock { $0.failed } ? Self.acquireTimeout : (standbyOf ? Self.acquireTimeout : Self.busyAcquireTimeout)
+        standbyOf || pool.withLock { $0.failed } ? Self.acquireTimeout : Self.busyAcquireTimeout
     }
 
     /// Runs `body` in a transaction, mapping connection failures to `StoreError.unavailable`.

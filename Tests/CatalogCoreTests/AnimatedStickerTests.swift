@@ -140,9 +140,9 @@ struct AnimatedStickerTests {
         #expect(pack.animated)
         // A WebM named .tgs, and a TGS as the tray, are refused by name.
         let misnamed = [tray, UploadedFile(name: "wave.tgs", declaredType: nil, bytes: A.webm()), files[2], files[3]]
-        #expect(throws: PackValidationError.self) { try PackAssembler.assemble(manifest: manifest, files: misnamed, storedAssets: [:]) }
         do {
             _ = try PackAssembler.assemble(manifest: manifest, files: misnamed, storedAssets: [:])
+            Issue.record("a WebM named .tgs was accepted")
         } catch {
             #expect(error.issues.map(\.field) == ["wave.tgs"])
             #expect(error.issues.first?.message.contains("is named .tgs but its bytes are video/webm") == true)

@@ -144,8 +144,7 @@ struct ImportController {
     /// level deep.
     static func unpack(_ name: String, _ bytes: [UInt8], nested: Bool = true) throws -> [(name: String, files: [UploadedFile])] {
         let files = try UploadReader.zipEntries(bytes, name: name)
-        let inner = nested ? files.filter { isZip($0.bytes) } : []
-        let rest = files.filter { file in !inner.contains { $0.name == file.name } }
+        let (inner, rest) = nested ? (files.filter { isZip($0.bytes) }, files.filter { !isZip($0.bytes) }) : ([], files)
         var archives: [(name: String, files: [UploadedFile])] = []
         for archive in inner { archives += try unpack(archive.name, archive.bytes, nested: false) }
         if !rest.isEmpty { archives.append((name, rest)) }

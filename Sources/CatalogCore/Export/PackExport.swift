@@ -26,21 +26,12 @@ public enum PackExport {
 
     /// The archive's files, in order; `bytes` gives each asset's bytes by SHA-256.
     public static func files(_ pack: StoredPack, layout: Layout, bytes: [String: [UInt8]]) -> [(path: String, bytes: [UInt8])] {
-        switch layout {
-        case .whatsapp:
-            let folder = pack.id
-            var files: [(String, [UInt8])] = [("contents.json", whatsappContents(pack)), ("\(folder)/tray.png", bytes[pack.tray.sha256] ?? [])]
-            for (index, sticker) in pack.stickers.enumerated() {
-                files.append(("\(folder)/\(fileName(index, sticker))", bytes[sticker.asset.sha256] ?? []))
-            }
-            return files
-        case .telegram:
-            var files: [(String, [UInt8])] = [("set.json", telegramSet(pack)), ("thumbnail.\(pack.tray.fileExtension)", bytes[pack.tray.sha256] ?? [])]
-            for (index, sticker) in pack.stickers.enumerated() {
-                files.append((fileName(index, sticker), bytes[sticker.asset.sha256] ?? []))
-            }
-            return files
-        }
+        // The layout's document, where its files go, and what its tray is called.
+        let (document, folder, tray) = layout == .whatsapp
+            ? (("contents.json", whatsappContents(pack)), "\(pack.id)/", "tray.png")
+            : (("set.json", telegramSet(pack)), "", "thumbnail.\(pack.tray.fileExtension)")
+        return [document, (folder + tray, bytes[pack.tray.sha256] ?? [])]
+            + pack.stickers.enumerated().map { (folder + fileName($0.offset, $0.element), bytes[$0.element.asset.sha256] ?? []) }
     }
 
     /// The zip of `files`.
