@@ -32,10 +32,16 @@ let package = Package(
     targets: [
         // Foundation only: importable by a gateway or an iOS app.
         .target(name: "OpenIMContent"),
+        // libwebp, libwebpdemux, libpng, giflib and libvpx from Debian's -dev packages, for thumbnails.
+        .systemLibrary(
+            name: "CImageCodecs",
+            providers: [.apt(["libwebp-dev", "libpng-dev", "libgif-dev", "libvpx-dev"])]
+        ),
         .target(
             name: "CatalogCore",
             dependencies: [
                 "OpenIMContent",
+                "CImageCodecs",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]

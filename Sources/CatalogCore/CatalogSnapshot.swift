@@ -172,6 +172,11 @@ public final class CatalogSnapshot: Sendable {
         "\(baseURL)/v1/assets/\(asset.sha256).\(asset.fileExtension)"
     }
 
+    /// The public URL of an asset's thumbnail (a still WebP), when it has one.
+    public static func thumbnailURL(_ asset: AssetDescriptor, baseURL: String) -> String? {
+        asset.thumbnail.map { "\(baseURL)/v1/assets/\($0.sha256).webp" }
+    }
+
     /// Writes a sticker (keys sorted); `storageFacts` adds what admins see: the hash and byte size.
     public static func write(sticker: StoredSticker, baseURL: String, storageFacts: Bool, to writer: inout JSONWriter) {
         writer.object { item in
@@ -199,6 +204,7 @@ public final class CatalogSnapshot: Sendable {
             }
             item.member("mime", sticker.asset.mime)
             if storageFacts { item.member("sha256", sticker.asset.sha256) }
+            if let thumbnail = thumbnailURL(sticker.asset, baseURL: baseURL) { item.member("thumbnailUrl", thumbnail) }
             item.member("url", assetURL(sticker.asset, baseURL: baseURL))
             item.member("width", sticker.asset.width)
         }
@@ -225,6 +231,7 @@ public final class CatalogSnapshot: Sendable {
             }
             object.member("tags", pack.tags)
             object.member("title") { $0.stringObject(pack.title) }
+            if let thumbnail = thumbnailURL(pack.tray, baseURL: baseURL) { object.member("trayThumbnailUrl", thumbnail) }
             object.member("trayUrl", assetURL(pack.tray, baseURL: baseURL))
         }
     }

@@ -7,9 +7,9 @@ import OpenIMContent
 /// URLs and image facts) are accepted and ignored, so a document read from the API can be sent back unchanged.
 public enum ManifestParser {
     static let packFields: Set<String> = ["id", "title", "description", "publisher", "tray", "traySha256", "status", "position", "animated", "tags", "stickers"]
-    static let packReadOnlyFields: Set<String> = ["revision", "createdAt", "updatedAt", "trayUrl", "etag", "stickerCount", "version"]
+    static let packReadOnlyFields: Set<String> = ["revision", "createdAt", "updatedAt", "trayUrl", "trayThumbnailUrl", "etag", "stickerCount", "version"]
     static let stickerFields: Set<String> = ["id", "file", "sha256", "emojis", "keywords", "label"]
-    static let stickerReadOnlyFields: Set<String> = ["url", "mime", "format", "width", "height", "animated", "byteSize", "frameCount", "position"]
+    static let stickerReadOnlyFields: Set<String> = ["url", "thumbnailUrl", "mime", "format", "width", "height", "animated", "byteSize", "frameCount", "position"]
     static let patchFields: Set<String> = ["title", "description", "publisher", "status", "tags", "position"]
 
     /// Whether `value` is a locale tag as titles and keywords take them (`en`, `zh-Hans`, `pt-BR`).

@@ -98,14 +98,14 @@ public enum PackAssembler {
     }
 
     /// Validates one sticker added to an existing pack (checked against `packAnimated` when given); returns it with
-    /// its image to insert (nil when it refers to a stored asset).
+    /// the images to insert (its image and thumbnail; none when it refers to a stored asset).
     public static func assembleSticker(
         _ manifest: StickerManifest, files: [UploadedFile], storedAssets: [String: AssetDescriptor], packAnimated: Bool?
-    ) throws(PackValidationError) -> (sticker: StoredSticker, newAsset: AssetBlob?) {
+    ) throws(PackValidationError) -> (sticker: StoredSticker, newAssets: [AssetBlob]) {
         var resolver = AssetResolver(files: files, storedAssets: storedAssets)
         let sticker = resolver.sticker(manifest, field: "sticker.file", packAnimated: packAnimated)
         let newAssets = try resolver.finish()
-        return (sticker!, newAssets.first)
+        return (sticker!, newAssets)
     }
 }
 
@@ -128,6 +128,8 @@ struct AssetResolver {
     var filesByName: [String: UploadedFile] = [:]
     var referenced = Set<String>()
     var inspected: [String: AssetBlob] = [:]
+    /// The thumbnail made for each inspected file that has one.
+    var thumbnails: [String: AssetBlob] = [:]
 
     init(files: [UploadedFile], storedAssets: [String: AssetDescriptor]) {
         self.files = files
@@ -158,9 +160,24 @@ struct AssetResolver {
                 issues.append(issue)
                 return nil
             case .success(let (image, sha)):
+                let made: Thumbnail?
+                do {
+                    made = try Thumbnailer.thumbnail(of: file.bytes, image: image)
+                } catch {
+                    issues.append(FieldIssue(field: name, message: error.description))
+                    return nil
+                }
+                let thumbnail = made.map { made in
+                    let blob = AssetBlob(
+                        descriptor: AssetDescriptor(sha256: PackAssembler.sha256Hex(made.bytes), mime: ImageFormat.webp.mime, byteSize: made.bytes.count, width: made.width, height: made.height, frameCount: 1),
+                        bytes: made.bytes
+                    )
+                    thumbnails[name] = blob
+                    return AssetThumbnail(sha256: blob.descriptor.sha256, byteSize: made.bytes.count, width: made.width, height: made.height)
+                }
                 let descriptor = AssetDescriptor(
                     sha256: sha, mime: image.format.mime, byteSize: file.bytes.count, width: image.width, height: image.height,
-                    frameCount: image.frameCount
+                    frameCount: image.frameCount, thumbnail: thumbnail
                 )
                 inspected[name] = AssetBlob(descriptor: descriptor, bytes: file.bytes)
                 return descriptor
@@ -205,8 +222,12 @@ struct AssetResolver {
             issues.append(FieldIssue(field: file.name, message: "is not referenced by the manifest"))
         }
         if !issues.isEmpty { throw PackValidationError(.invalid, issues) }
-        // Two names can hold the same bytes: keep one blob per hash, in a stable order.
+        // Two names can hold the same bytes: keep one blob per hash, in a stable order. Thumbnails come first: an
+        // image's row refers to its thumbnail's.
         var seen = Set<String>()
-        return inspected.values.sorted { $0.descriptor.sha256 < $1.descriptor.sha256 }.filter { seen.insert($0.descriptor.sha256).inserted }
+        func ordered(_ blobs: [String: AssetBlob]) -> [AssetBlob] {
+            blobs.values.sorted { $0.descriptor.sha256 < $1.descriptor.sha256 }.filter { seen.insert($0.descriptor.sha256).inserted }
+        }
+        return ordered(thumbnails) + ordered(inspected)
     }
 }

@@ -59,19 +59,49 @@ public struct AssetDescriptor: Sendable, Equatable, Hashable {
     public var width: Int
     public var height: Int
     public var frameCount: Int
+    /// The still WebP a picker grid shows, derived at upload; nil for TGS, a WebM without a decodable first frame,
+    /// and assets stored before thumbnails existed (`catalog-service assets thumbnails` makes theirs).
+    public var thumbnail: AssetThumbnail?
     public var animated: Bool { frameCount > 1 }
 
-    public init(sha256: String, mime: String, byteSize: Int, width: Int, height: Int, frameCount: Int) {
+    public init(sha256: String, mime: String, byteSize: Int, width: Int, height: Int, frameCount: Int, thumbnail: AssetThumbnail? = nil) {
         self.sha256 = sha256
         self.mime = mime
         self.byteSize = byteSize
         self.width = width
         self.height = height
         self.frameCount = frameCount
+        self.thumbnail = thumbnail
     }
 
     /// The file extension for asset URLs.
     public var fileExtension: String { ImageFormat(mime: mime)?.fileExtension ?? "bin" }
+}
+
+/// An asset's thumbnail: itself an asset (a still WebP), stored and served like any other.
+public struct AssetThumbnail: Sendable, Equatable, Hashable {
+    public var sha256: String
+    public var byteSize: Int
+    public var width: Int
+    public var height: Int
+
+    public init(sha256: String, byteSize: Int, width: Int, height: Int) {
+        self.sha256 = sha256
+        self.byteSize = byteSize
+        self.width = width
+        self.height = height
+    }
+
+    /// The thumbnail as an asset of its own.
+    public var descriptor: AssetDescriptor {
+        AssetDescriptor(sha256: sha256, mime: ImageFormat.webp.mime, byteSize: byteSize, width: width, height: height, frameCount: 1)
+    }
+
+    /// Reads the four nullable thumbnail columns a query joined.
+    public init?(sha256: String?, byteSize: Int?, width: Int?, height: Int?) {
+        guard let sha256, let byteSize, let width, let height else { return nil }
+        self.init(sha256: sha256, byteSize: byteSize, width: width, height: height)
+    }
 }
 
 /// Image bytes with their description, ready to store.

@@ -34,3 +34,17 @@ final class ParallelWork<Value: Sendable>: Sendable {
         return (result, took, waited)
     }
 }
+
+/// Runs CPU-heavy synchronous work (decoding images, making thumbnails) on a Dispatch thread instead of Swift's
+/// cooperative pool, whose threads — as many as there are cores, two here — also run every request handler and the
+/// PostgreSQL client's connection management: an upload's images must not stall them for the length of the upload.
+public enum OffThePool {
+    public static func run<Value: Sendable, Failure: Error>(_ work: @escaping @Sendable () throws(Failure) -> Value) async throws(Failure) -> Value {
+        let result: Result<Value, Failure> = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(returning: Result { () throws(Failure) -> Value in try work() })
+            }
+        }
+        return try result.get()
+    }
+}

@@ -132,7 +132,7 @@ struct Seed: AsyncParsableCommand {
 
 /// Runs `body` with a database whose pool is running, then shuts the pool down.
 struct Assets: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Asset storage maintenance.", subcommands: [MoveAssets.self, SweepAssets.self, CollectAssets.self])
+    static let configuration = CommandConfiguration(abstract: "Asset storage maintenance.", subcommands: [MoveAssets.self, SweepAssets.self, CollectAssets.self, MakeThumbnails.self])
 }
 
 struct MoveAssets: AsyncParsableCommand {
@@ -202,6 +202,27 @@ struct CollectAssets: AsyncParsableCommand {
             try await AssetMaintenance(database: database, storage: configuration.assetStore.storage()).collectUnreferenced(minimumAge: age.duration)
         }
         print("deleted \(deleted.count) assets no sticker or pack referred to")
+    }
+}
+
+struct MakeThumbnails: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "thumbnails",
+        abstract: "Make the thumbnails of images stored before thumbnails existed; one catalog version records them (the service keeps serving)."
+    )
+    @OptionGroup var options: CommonOptions
+
+    func run() async throws {
+        let configuration = try options.load(.database)
+        let logger = makeLogger(configuration)
+        let result = try await withDatabase(configuration, logger: logger) { database in
+            try await Migrator().migrate(client: database.client, logger: logger)
+            return try await PostgresPackRepository(database: database, storage: configuration.assetStore.storage()).makeMissingThumbnails { count in
+                if count % 50 == 0 { print("made \(count) thumbnails so far") }
+            }
+        }
+        let version = result.catalogVersion.map { "; catalog version \($0)" } ?? ""
+        print("made \(result.made) thumbnails, \(result.skipped) images have none to make (TGS, or a WebM whose first frame does not decode)\(version)")
     }
 }
 

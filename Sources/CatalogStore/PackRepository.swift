@@ -60,7 +60,7 @@ public protocol PackRepository: Sendable {
     /// Deletes an archived pack and its stickers for good (their assets are collected later, once nothing refers
     /// to them); the catalog version of the change.
     func purge(id: String, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> Int64
-    func addSticker(packId: String, _ sticker: StoredSticker, newAsset: AssetBlob?, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
+    func addSticker(packId: String, _ sticker: StoredSticker, newAssets: [AssetBlob], ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
     func deleteSticker(packId: String, stickerId: String, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
     func reorderStickers(packId: String, order: [String], ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack>
     func reorderPacks(_ order: [String], actor: Actor) async throws -> WriteResult<[String]>

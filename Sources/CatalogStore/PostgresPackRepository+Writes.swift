@@ -71,7 +71,7 @@ extension PostgresPackRepository {
     }
 
     /// Records each placed asset: its facts, and its bytes or its object's key. A row that has neither (written
-    /// before either existed) gets them now; a row that has one keeps it.
+    /// before either existed) gets them now; a row that has one keeps it. A row without a thumbnail gets this one.
     func insertAssets(_ placed: [PlacedAsset], on connection: PostgresConnection) async throws {
         for asset in placed {
             let d = asset.blob.descriptor
@@ -83,10 +83,14 @@ extension PostgresPackRepository {
             }
             try await connection.query(
                 """
-                INSERT INTO assets (sha256, mime, byte_size, width, height, animated, frame_count, bytes, object_key)
-                VALUES (\(d.sha256), \(d.mime), \(d.byteSize), \(d.width), \(d.height), \(d.animated), \(d.frameCount), \(bytes), \(key))
-                ON CONFLICT (sha256) DO UPDATE SET bytes = EXCLUDED.bytes, object_key = EXCLUDED.object_key
-                WHERE assets.bytes IS NULL AND assets.object_key IS NULL
+                INSERT INTO assets (sha256, mime, byte_size, width, height, animated, frame_count, bytes, object_key, thumbnail_sha256)
+                VALUES (\(d.sha256), \(d.mime), \(d.byteSize), \(d.width), \(d.height), \(d.animated), \(d.frameCount), \(bytes), \(key), \(d.thumbnail?.sha256))
+                ON CONFLICT (sha256) DO UPDATE SET
+                    bytes = CASE WHEN assets.bytes IS NULL AND assets.object_key IS NULL THEN EXCLUDED.bytes ELSE assets.bytes END,
+                    object_key = CASE WHEN assets.bytes IS NULL AND assets.object_key IS NULL THEN EXCLUDED.object_key ELSE assets.object_key END,
+                    thumbnail_sha256 = COALESCE(assets.thumbnail_sha256, EXCLUDED.thumbnail_sha256)
+                WHERE (assets.bytes IS NULL AND assets.object_key IS NULL)
+                   OR (assets.thumbnail_sha256 IS NULL AND EXCLUDED.thumbnail_sha256 IS NOT NULL)
                 """,
                 logger: logger
             )
@@ -266,8 +270,8 @@ extension PostgresPackRepository {
         }
     }
 
-    public func addSticker(packId: String, _ sticker: StoredSticker, newAsset: AssetBlob?, ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack> {
-        let placed = try await place(newAsset.map { [$0] } ?? [])
+    public func addSticker(packId: String, _ sticker: StoredSticker, newAssets: [AssetBlob], ifMatch revisions: Set<Int>?, actor: Actor) async throws -> WriteResult<StoredPack> {
+        let placed = try await place(newAssets)
         return try await write { connection in
             let current = try await lockedPack(id: packId, ifMatch: revisions, on: connection)
             if current.stickers.contains(where: { $0.id == sticker.id }) {

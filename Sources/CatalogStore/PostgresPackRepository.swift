@@ -20,14 +20,18 @@ public struct PostgresPackRepository: PackRepository {
 
     static let packColumns = """
         p.id, p.title::text, p.description::text, p.publisher, p.status, p.position, p.animated, p.tags, p.revision,
-        p.created_at, p.updated_at, a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count
+        p.created_at, p.updated_at, a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count,
+        t.sha256, t.byte_size, t.width, t.height
         """
     static let stickerColumns = """
-        s.id, s.pack_id, s.emojis, s.keywords, s.label, a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count, s.localized_keywords::text
+        s.id, s.pack_id, s.emojis, s.keywords, s.label, a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count, s.localized_keywords::text,
+        t.sha256, t.byte_size, t.width, t.height
         """
+    /// Joins each asset `a` to its thumbnail `t`, when it has one.
+    static let thumbnailJoin = "LEFT JOIN assets t ON t.sha256 = a.thumbnail_sha256"
 
-    typealias PackRow = (String, String, String, String, String, Int, Bool, [String], Int, Date, Date, String, String, Int, Int, Int, Int)
-    typealias StickerRow = (String, String, [String], [String], String?, String, String, Int, Int, Int, Int, String)
+    typealias PackRow = (String, String, String, String, String, Int, Bool, [String], Int, Date, Date, String, String, Int, Int, Int, Int, String?, Int?, Int?, Int?)
+    typealias StickerRow = (String, String, [String], [String], String?, String, String, Int, Int, Int, Int, String, String?, Int?, Int?, Int?)
 
     static func localized(_ json: String) -> [String: String] {
         guard case .object(let members)? = try? JSONParser.parse(json) else { return [:] }
@@ -64,7 +68,10 @@ public struct PostgresPackRepository: PackRepository {
     static func pack(_ row: PackRow, stickers: [StoredSticker]) -> StoredPack {
         StoredPack(
             id: row.0, title: localized(row.1), description: localized(row.2), publisher: row.3,
-            tray: AssetDescriptor(sha256: row.11, mime: row.12, byteSize: row.13, width: row.14, height: row.15, frameCount: row.16),
+            tray: AssetDescriptor(
+                sha256: row.11, mime: row.12, byteSize: row.13, width: row.14, height: row.15, frameCount: row.16,
+                thumbnail: AssetThumbnail(sha256: row.17, byteSize: row.18, width: row.19, height: row.20)
+            ),
             status: PackStatus(rawValue: row.4) ?? .draft, position: row.5, animated: row.6, tags: row.7, revision: row.8,
             createdAt: row.9, updatedAt: row.10, stickers: stickers
         )
@@ -72,7 +79,11 @@ public struct PostgresPackRepository: PackRepository {
 
     static func sticker(_ row: StickerRow) -> StoredSticker {
         StoredSticker(
-            id: row.0, asset: AssetDescriptor(sha256: row.5, mime: row.6, byteSize: row.7, width: row.8, height: row.9, frameCount: row.10),
+            id: row.0,
+            asset: AssetDescriptor(
+                sha256: row.5, mime: row.6, byteSize: row.7, width: row.8, height: row.9, frameCount: row.10,
+                thumbnail: AssetThumbnail(sha256: row.12, byteSize: row.13, width: row.14, height: row.15)
+            ),
             emojis: row.2, keywords: row.3, localizedKeywords: localizedLists(row.11), label: row.4
         )
     }
@@ -80,7 +91,7 @@ public struct PostgresPackRepository: PackRepository {
     func loadPack(id: String, on connection: PostgresConnection, lock: Bool = false) async throws -> StoredPack? {
         let lockClause = lock ? "FOR UPDATE OF p" : ""
         let rows = try await connection.query(
-            "SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256 WHERE p.id = \(id) \(unescaped: lockClause)",
+            "SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256 \(unescaped: Self.thumbnailJoin) WHERE p.id = \(id) \(unescaped: lockClause)",
             logger: logger
         )
         var found: PackRow?
@@ -97,12 +108,18 @@ public struct PostgresPackRepository: PackRepository {
         guard !sha256s.isEmpty else { return [:] }
         return try await database.connection { connection in
             let rows = try await connection.query(
-                "SELECT sha256, mime, byte_size, width, height, frame_count FROM assets WHERE sha256 = ANY(\(Array(sha256s)))",
+                """
+                SELECT a.sha256, a.mime, a.byte_size, a.width, a.height, a.frame_count, t.sha256, t.byte_size, t.width, t.height
+                FROM assets a \(unescaped: Self.thumbnailJoin) WHERE a.sha256 = ANY(\(Array(sha256s)))
+                """,
                 logger: logger
             )
             var result: [String: AssetDescriptor] = [:]
-            for try await (sha, mime, size, width, height, frames) in rows.decode((String, String, Int, Int, Int, Int).self) {
-                result[sha] = AssetDescriptor(sha256: sha, mime: mime, byteSize: size, width: width, height: height, frameCount: frames)
+            for try await row in rows.decode((String, String, Int, Int, Int, Int, String?, Int?, Int?, Int?).self) {
+                result[row.0] = AssetDescriptor(
+                    sha256: row.0, mime: row.1, byteSize: row.2, width: row.3, height: row.4, frameCount: row.5,
+                    thumbnail: AssetThumbnail(sha256: row.6, byteSize: row.7, width: row.8, height: row.9)
+                )
             }
             return result
         }
@@ -149,7 +166,7 @@ public struct PostgresPackRepository: PackRepository {
             var rows: [PackRow] = []
             let packRows = try await connection.query(
                 """
-                SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256
+                SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256 \(unescaped: Self.thumbnailJoin)
                 WHERE (p.position, p.id) > (\(afterPosition), \(afterId))
                 ORDER BY p.position, p.id LIMIT \(limit + 1)
                 """,
@@ -170,12 +187,12 @@ public struct PostgresPackRepository: PackRepository {
         let rows: PostgresRowSequence
         if let ids {
             rows = try await connection.query(
-                "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 WHERE s.pack_id = ANY(\(ids)) ORDER BY s.pack_id, s.position",
+                "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 \(unescaped: Self.thumbnailJoin) WHERE s.pack_id = ANY(\(ids)) ORDER BY s.pack_id, s.position",
                 logger: logger
             )
         } else {
             rows = try await connection.query(
-                "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 ORDER BY s.pack_id, s.position",
+                "SELECT \(unescaped: Self.stickerColumns) FROM stickers s JOIN assets a ON a.sha256 = s.asset_sha256 \(unescaped: Self.thumbnailJoin) ORDER BY s.pack_id, s.position",
                 logger: logger
             )
         }
@@ -219,7 +236,7 @@ public struct PostgresPackRepository: PackRepository {
             let stickersByPack = try await stickersByPack(ids: nil, on: connection)
             var packs: [StoredPack] = []
             let packRows = try await connection.query(
-                "SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256 ORDER BY p.position, p.id",
+                "SELECT \(unescaped: Self.packColumns) FROM sticker_packs p JOIN assets a ON a.sha256 = p.tray_sha256 \(unescaped: Self.thumbnailJoin) ORDER BY p.position, p.id",
                 logger: logger
             )
             for try await row in packRows.decode(PackRow.self) { packs.append(Self.pack(row, stickers: stickersByPack[row.0] ?? [])) }

@@ -57,8 +57,9 @@ struct AssetStorageTests {
             let assembled = try Self.pack()
             _ = try await repository.create(assembled, actor: .admin)
             let sha = assembled.stickers[0].asset.sha256
-            #expect(storage.objects.withLock { $0.count } == 2)
-            #expect(try await TestService.query(url, "SELECT count(*) FROM assets WHERE bytes IS NULL AND object_key LIKE 'memory/%'", as: Int64.self) == [2])
+            // The tray and the sticker, each with its thumbnail.
+            #expect(storage.objects.withLock { $0.count } == 4)
+            #expect(try await TestService.query(url, "SELECT count(*) FROM assets WHERE bytes IS NULL AND object_key LIKE 'memory/%'", as: Int64.self) == [4])
             let loaded = try await repository.asset(sha256: sha)
             #expect(loaded?.1 == .bytes(ImageFactory.png(width: 128, height: 128)))
             #expect(loaded?.0.width == 128)
@@ -78,7 +79,7 @@ struct AssetStorageTests {
     @Test func postgresStorageKeepsBytesInTheAssetsTable() async throws {
         try await withRepository(storage: PostgresAssetStorage()) { repository, url in
             _ = try await repository.create(try Self.pack(), actor: .admin)
-            #expect(try await TestService.query(url, "SELECT count(*) FROM assets WHERE bytes IS NOT NULL AND object_key IS NULL", as: Int64.self) == [2])
+            #expect(try await TestService.query(url, "SELECT count(*) FROM assets WHERE bytes IS NOT NULL AND object_key IS NULL", as: Int64.self) == [4])
         }
     }
 }

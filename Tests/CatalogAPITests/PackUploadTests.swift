@@ -200,9 +200,10 @@ struct PackUploadTests {
             let one = try await PackUploads.create(client, id: "one")
             let two = try await PackUploads.create(client, id: "two")
             #expect(one.status == .created && two.status == .created)
-            // Same tray and two same sticker images: 3 distinct assets in all.
+            // Same tray and two same sticker images: 3 distinct images in all, each with its thumbnail.
             let counts = try await TestService.counts(database)
-            #expect(counts.assets == 3)
+            #expect(counts.assets == 6)
+            #expect(try await TestService.query(database, "SELECT count(*) FROM assets WHERE thumbnail_sha256 IS NOT NULL", as: Int64.self) == [3])
             #expect(counts.stickers == 4)
         }
     }

@@ -69,9 +69,13 @@ struct PurgeTests {
             // Young assets stay whatever refers to them: an upload may be reusing one.
             #expect(try await maintenance.collectUnreferenced(minimumAge: .seconds(3600)).isEmpty)
             let deleted = try await maintenance.collectUnreferenced(minimumAge: .zero)
-            let expected = Set((0..<2).map { PackAssembler.sha256Hex(PackUploads.image($0 + 830)) })
-            #expect(Set(deleted) == expected, "the purged pack's own stickers, not the tray it shared")
-            #expect(try await TestService.query(database, "SELECT count(*) FROM assets", as: Int64.self) == [2])
+            let images = (0..<2).map { PackUploads.image($0 + 830) }
+            let thumbnails = try images.map { image in
+                try #require(try Thumbnailer.thumbnail(of: image, image: ImageInspector.inspect(image))).bytes
+            }
+            let expected = Set((images + thumbnails).map(PackAssembler.sha256Hex))
+            #expect(Set(deleted) == expected, "the purged pack's own stickers and their thumbnails, not the tray it shared")
+            #expect(try await TestService.query(database, "SELECT count(*) FROM assets", as: Int64.self) == [4], "the kept pack's sticker and tray, with their thumbnails")
             #expect(try await TestService.query(database, "SELECT count(*) FROM audit_log WHERE action = 'asset.gc'", as: Int64.self) == [1])
             #expect(try await maintenance.collectUnreferenced(minimumAge: .zero).isEmpty)
             let kept = PackAssembler.sha256Hex(PackUploads.image(820))

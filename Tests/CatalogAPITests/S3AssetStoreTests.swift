@@ -50,7 +50,7 @@ struct S3AssetStoreTests {
             let created = try await PackUploads.create(client, id: "in-s3", count: 3, offset: 700)
             #expect(created.status == .created, "\(created.text)")
             let rows = try await Self.rows(database)
-            #expect(rows.count == 4)  // tray and three stickers
+            #expect(rows.count == 8)  // tray and three stickers, each with its thumbnail
             for row in rows {
                 // The row holds the key, not the bytes, and the object is there under the content address.
                 let key = try #require(row.key, "asset \(row.sha256) kept its bytes in the row")
@@ -66,7 +66,7 @@ struct S3AssetStoreTests {
             // The same images again (another pack) add no row and no object.
             let again = try await PackUploads.create(client, id: "in-s3-again", count: 3, offset: 700)
             #expect(again.status == .created)
-            #expect(try await Self.rows(database).count == 4)
+            #expect(try await Self.rows(database).count == 8)
         }
     }
 
@@ -110,7 +110,7 @@ struct S3AssetStoreTests {
             #expect(created.status == .created)
         }
         let before = try await Self.rows(database)
-        #expect(before.count == 3 && before.allSatisfy { $0.key == nil })
+        #expect(before.count == 6 && before.allSatisfy { $0.key == nil }, "tray and two stickers, each with its thumbnail")
         // A replica switched to S3 serves rows of either form; the move runs beside it.
         try await TestService.run(database: database, assetStore: .s3(settings)) { client, components in
             let first = try #require(before.first)
@@ -118,7 +118,7 @@ struct S3AssetStoreTests {
             let served = try await client.execute(uri: "/v1/assets/\(first.sha256).\(ext)", method: .get)
             #expect(served.status == .ok)
             let mover = AssetMaintenance(database: components.database, storage: S3AssetStorage(settings: settings))
-            #expect(try await mover.moveRowsToObjects(batch: 2) == 3)
+            #expect(try await mover.moveRowsToObjects(batch: 2) == 6)
             let after = try await Self.rows(database)
             #expect(after.map(\.sha256) == before.map(\.sha256))
             #expect(after.allSatisfy { $0.key?.hasPrefix("assets/") == true })
@@ -182,9 +182,10 @@ struct S3AssetStoreTests {
             let sweep = OrphanSweep(database: components.database, store: store)
             // Young objects are left alone: their upload may still be committing.
             let young = try await sweep.run(minimumAge: .seconds(3600))
-            #expect(young == (seen: 4, deleted: 0))
+            // The tray and two stickers with their three thumbnails, and the stray.
+            #expect(young == (seen: 7, deleted: 0))
             let old = try await sweep.run(minimumAge: .seconds(3600), now: Date().addingTimeInterval(7200))
-            #expect(old == (seen: 4, deleted: 1))
+            #expect(old == (seen: 7, deleted: 1))
             #expect(try await store.object(key: strayKey) == nil)
             for row in try await Self.rows(database) {
                 #expect(try await store.object(key: try #require(row.key)) != nil, "\(row.sha256)")

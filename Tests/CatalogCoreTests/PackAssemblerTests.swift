@@ -30,7 +30,13 @@ struct PackAssemblerTests {
         let pack = try PackAssembler.assemble(manifest: manifest(stickers: [sticker("s-one", "a.webp"), sticker("s-two", "a.webp")]), files: files, storedAssets: [:])
         #expect(pack.stickers.count == 2)
         #expect(pack.stickers[0].asset == pack.stickers[1].asset)
-        #expect(pack.newAssets.count == 2)
+        // The tray and the shared image, each once, each after its thumbnail (an image's row refers to it).
+        #expect(pack.newAssets.count == 4)
+        let thumbnail = try #require(pack.stickers[0].asset.thumbnail)
+        #expect(thumbnail.width == 128 && thumbnail.height == 128)
+        let order = pack.newAssets.map(\.descriptor.sha256)
+        #expect(try #require(order.firstIndex(of: thumbnail.sha256)) < #require(order.firstIndex(of: PackAssembler.sha256Hex(image))))
+        #expect(pack.newAssets.first { $0.descriptor.sha256 == thumbnail.sha256 }?.descriptor.mime == "image/webp")
         #expect(pack.stickers[0].asset.sha256 == PackAssembler.sha256Hex(image))
         #expect(!pack.animated)
     }
@@ -45,15 +51,15 @@ struct PackAssemblerTests {
     }
 
     @Test func byteLimitsAtTheirEdges() {
-        let base = ImageFactory.png(width: 64, height: 64, pixels: false)
+        let base = ImageFactory.png(width: 64, height: 64)
         let padding = CatalogLimits.maximumStaticStickerBytes - base.count - 12
-        let atLimit = ImageFactory.png(width: 64, height: 64, pixels: false, padding: padding)
+        let atLimit = ImageFactory.png(width: 64, height: 64, padding: padding)
         #expect(atLimit.count == CatalogLimits.maximumStaticStickerBytes)
         #expect(issues(manifest(stickers: [sticker("s-one", "a.png")]), [tray, UploadedFile(name: "a.png", declaredType: nil, bytes: atLimit)]).isEmpty)
-        let over = ImageFactory.png(width: 64, height: 64, pixels: false, padding: padding + 1)
+        let over = ImageFactory.png(width: 64, height: 64, padding: padding + 1)
         #expect(issues(manifest(stickers: [sticker("s-one", "a.png")]), [tray, UploadedFile(name: "a.png", declaredType: nil, bytes: over)]).map(\.field) == ["a.png"])
 
-        let bigTray = UploadedFile(name: "tray.png", declaredType: nil, bytes: ImageFactory.png(width: 96, height: 96, pixels: false, padding: CatalogLimits.maximumTrayBytes))
+        let bigTray = UploadedFile(name: "tray.png", declaredType: nil, bytes: ImageFactory.png(width: 96, height: 96, padding: CatalogLimits.maximumTrayBytes))
         let files = [bigTray, UploadedFile(name: "a.png", declaredType: nil, bytes: ImageFactory.png(width: 64, height: 64))]
         #expect(issues(manifest(stickers: [sticker("s-one", "a.png")]), files).map(\.field) == ["tray.png"])
     }

@@ -64,15 +64,22 @@ public enum ImageFactory {
         return bytes
     }
 
-    /// A lossless WebP header of `width`×`height` (VP8L), structurally complete.
+    /// A lossless WebP (VP8L) of `width`×`height` that decodes: a two-colour diagonal, encoded by libwebp.
     public static func webpLossless(width: Int, height: Int) -> [UInt8] {
-        let bits = UInt32(width - 1) | UInt32(height - 1) << 14
-        var payload: [UInt8] = [0x2F, UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF), UInt8(bits >> 16 & 0xFF), UInt8(bits >> 24 & 0xFF)]
-        payload += [0, 0, 0]
-        return riff([("VP8L", payload)])
+        var pixels = [UInt8](repeating: 0, count: width * height * 4)
+        for y in 0..<height {
+            for x in 0..<width {
+                let base = (y * width + x) * 4
+                pixels[base] = x > y ? 0xE0 : 0x20
+                pixels[base + 1] = 0x60
+                pixels[base + 2] = x > y ? 0x20 : 0xE0
+                pixels[base + 3] = 0xFF
+            }
+        }
+        return Thumbnailer.encodeLosslessWebP(RGBAImage(width: width, height: height, pixels: pixels)) ?? []
     }
 
-    /// An animated WebP of `width`×`height` with `frames` ANMF frames.
+    /// An animated WebP of `width`×`height` with `frames` ANMF frames, each a decodable lossless image.
     public static func webpAnimated(width: Int, height: Int, frames: Int) -> [UInt8] {
         var chunks: [(String, [UInt8])] = []
         let w = width - 1, h = height - 1
@@ -103,6 +110,13 @@ public enum ImageFactory {
 
     /// The repository's Seed/ folder (real WebP and PNG files made by scripts/generate-seed).
     public static let seedDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Seed")
+
+    /// Real media made with ffmpeg (Tests/Media): `video-sticker.webm` (512×512 VP9, 1 s, 30 fps) and
+    /// `video-sticker-alpha.webm` (512×384 VP9 with an alpha stream, a half-transparent blue).
+    public static func media(_ file: String) -> [UInt8] {
+        let directory = seedDirectory.deletingLastPathComponent().appendingPathComponent("Tests").appendingPathComponent("Media")
+        return Array((try? Data(contentsOf: directory.appendingPathComponent(file))) ?? Data())
+    }
 
     /// Bytes of a seed file, e.g. `seed("blobs", "blob-happy.webp")`.
     public static func seed(_ pack: String, _ file: String) -> [UInt8] {

@@ -16,6 +16,11 @@ ensure_system_packages() {
     dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
     dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
     dpkg -s libpq-dev >/dev/null 2>&1 || missing+=(libpq-dev)
+    # The image libraries thumbnails are made with (Sources/CImageCodecs links them).
+    local package
+    for package in libwebp-dev libpng-dev libgif-dev libvpx-dev; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
     if [ "${#missing[@]}" -gt 0 ]; then
         log "installing ${missing[*]}"
         as_root apt-get update -qq >/dev/null

@@ -61,7 +61,8 @@ struct AdminPackController {
         if case .stored(let sha) = manifest.tray { stored.insert(sha) }
         for sticker in manifest.stickers { if case .stored(let sha) = sticker.asset { stored.insert(sha) } }
         let assets = try await repository.storedAssets(stored)
-        return try PackAssembler.assemble(manifest: manifest, files: upload.files, storedAssets: assets)
+        let files = upload.files
+        return try await OffThePool.run { () throws(PackValidationError) in try PackAssembler.assemble(manifest: manifest, files: files, storedAssets: assets) }
     }
 
     static func limit(_ request: Request) throws -> Int {
@@ -251,7 +252,10 @@ struct AdminPackController {
         var stored: [String: AssetDescriptor] = [:]
         if case .stored(let sha) = manifest.asset { stored = try await repository.storedAssets([sha]) }
         // Animation against the pack is checked by the repository, under the pack's row lock.
-        let (sticker, blob) = try PackAssembler.assembleSticker(manifest, files: upload.files, storedAssets: stored, packAnimated: nil)
-        return respond(try await repository.addSticker(packId: id, sticker, newAsset: blob, ifMatch: ifMatch(request), actor: actor))
+        let (files, storedAssets) = (upload.files, stored)
+        let (sticker, blobs) = try await OffThePool.run { () throws(PackValidationError) in
+            try PackAssembler.assembleSticker(manifest, files: files, storedAssets: storedAssets, packAnimated: nil)
+        }
+        return respond(try await repository.addSticker(packId: id, sticker, newAssets: blobs, ifMatch: ifMatch(request), actor: actor))
     }
 }

@@ -99,7 +99,8 @@ struct ImportController {
             }
             outcome.id = id
             let manifest = try ManifestParser.parse(draft.manifest(id: id, status: status))
-            let assembled = try PackAssembler.assemble(manifest: manifest, files: draft.uploadedFiles, storedAssets: [:])
+            let files = draft.uploadedFiles
+            let assembled = try await OffThePool.run { () throws(PackValidationError) in try PackAssembler.assemble(manifest: manifest, files: files, storedAssets: [:]) }
             outcome.catalogVersion = try await repository.create(assembled, actor: actor).catalogVersion
         } catch let error as PackValidationError {
             outcome.issues = error.issues

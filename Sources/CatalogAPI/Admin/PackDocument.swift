@@ -25,6 +25,7 @@ enum PackDocument {
             object.member("tags", pack.tags)
             object.member("title") { $0.stringObject(pack.title) }
             object.member("traySha256", pack.tray.sha256)
+            if let thumbnail = CatalogSnapshot.thumbnailURL(pack.tray, baseURL: baseURL) { object.member("trayThumbnailUrl", thumbnail) }
             object.member("trayUrl", CatalogSnapshot.assetURL(pack.tray, baseURL: baseURL))
             object.member("updatedAt", ISO8601.format(pack.updatedAt))
         }

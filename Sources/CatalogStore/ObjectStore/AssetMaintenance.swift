@@ -59,10 +59,11 @@ public struct AssetMaintenance: Sendable {
         }
     }
 
-    /// Assets that no sticker and no pack tray refers to.
+    /// Assets that no sticker, no pack tray and no other asset (as its thumbnail) refers to.
     static let unreferenced = """
         NOT EXISTS (SELECT 1 FROM stickers s WHERE s.asset_sha256 = a.sha256)
         AND NOT EXISTS (SELECT 1 FROM sticker_packs p WHERE p.tray_sha256 = a.sha256)
+        AND NOT EXISTS (SELECT 1 FROM assets i WHERE i.thumbnail_sha256 = a.sha256)
         """
 
     /// Deletes assets nothing refers to any more and older than `minimumAge` (`assets gc`): their rows, then their
@@ -73,6 +74,25 @@ public struct AssetMaintenance: Sendable {
     /// meanwhile that refers to it makes the deletion fail on the foreign key, and the asset stays. The object goes
     /// after its row (never a row without its object); an object whose deletion fails is left to `assets sweep`.
     public func collectUnreferenced(minimumAge: Duration = .seconds(86_400)) async throws -> [String] {
+        // An image's thumbnail becomes unreferenced once the image is gone: passes repeat until one deletes nothing.
+        var deleted: [String] = []
+        while true {
+            let pass = try await collectionPass(minimumAge: minimumAge)
+            deleted += pass
+            if pass.isEmpty { break }
+        }
+        if !deleted.isEmpty {
+            let summary = "deleted \(deleted.count) assets no sticker or pack referred to"
+            try await database.connection { connection in
+                try await connection.query("INSERT INTO audit_log (actor, action, entity, summary) VALUES ('maintenance', 'asset.gc', 'assets', \(summary))", logger: logger)
+            }
+            logger.info("asset garbage collection", metadata: ["assets.deleted": .stringConvertible(deleted.count)])
+        }
+        return deleted
+    }
+
+    /// Deletes the assets unreferenced now; their hashes.
+    func collectionPass(minimumAge: Duration) async throws -> [String] {
         let seconds = Int(minimumAge.components.seconds)
         let candidates = try await database.connection { connection -> [String] in
             let rows = try await connection.query(
@@ -104,13 +124,6 @@ public struct AssetMaintenance: Sendable {
                     logger.warning("asset object not deleted; 'assets sweep' will", metadata: ["object.key": .string(key), "error": .string(String(describing: error))])
                 }
             }
-        }
-        if !deleted.isEmpty {
-            let summary = "deleted \(deleted.count) assets no sticker or pack referred to"
-            try await database.connection { connection in
-                try await connection.query("INSERT INTO audit_log (actor, action, entity, summary) VALUES ('maintenance', 'asset.gc', 'assets', \(summary))", logger: logger)
-            }
-            logger.info("asset garbage collection", metadata: ["assets.deleted": .stringConvertible(deleted.count)])
         }
         return deleted
     }
