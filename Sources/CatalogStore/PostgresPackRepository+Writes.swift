@@ -280,9 +280,10 @@ extension PostgresPackRepository {
             if current.stickers.count >= CatalogLimits.stickersPerPack.upperBound {
                 throw StoreError.invalid([FieldIssue(field: "stickers", message: "pack \(packId) already holds \(CatalogLimits.stickersPerPack.upperBound) stickers")])
             }
-            if current.animated != sticker.asset.animated {
-                // A pack is all static or all animated (WhatsApp's rule).
-                throw StoreError.invalid([FieldIssue(field: "file", message: "is \(sticker.asset.animated ? "animated" : "static") but pack \(packId) is \(current.animated ? "animated" : "static")")])
+            if !current.animated, sticker.asset.animated {
+                // The upload's rule: a pack marked static has no animated sticker; one with animated stickers may
+                // mix in still ones, as Telegram's do (WhatsApp's all-one-or-the-other rule is its export profile's).
+                throw StoreError.invalid([FieldIssue(field: "file", message: "is animated but pack \(packId) is marked static (PUT it with \"animated\": true to mix)")])
             }
             try await checkStickerIds([sticker.id], packId: packId, on: connection)
             try await insertAssets(placed, on: connection)

@@ -296,6 +296,29 @@ struct PackUploadTests {
         }
     }
 
+    @Test func addedStickersFollowThePacksAnimationAsUploadsDo() async throws {
+        try await TestService.run { client, _ in
+            func add(_ pack: String, _ id: String, _ file: String, _ bytes: [UInt8]) async throws -> TestResponse {
+                var body = MultipartBody()
+                body.add(name: "sticker", contentType: "application/json", Array(#"{"id":"\#(id)","file":"\#(file)","emojis":["🎉"]}"#.utf8))
+                body.addFile(file, bytes)
+                return try await client.execute(uri: "/v1/admin/packs/\(pack)/stickers", method: .post, headers: .admin([.contentType: body.contentType]), body: ByteBuffer(bytes: body.finished))
+            }
+            let moving = ImageFactory.webpAnimated(width: 256, height: 256, frames: 3)
+            #expect(try await PackUploads.create(client, id: "still", count: 1).status == .created)
+            let refused = try await add("still", "still-moving", "moving.webp", moving)
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.text.contains("is animated but pack still is marked static"), "\(refused.text)")
+            // A mixed pack (animated ones and still ones) takes both, as its upload did.
+            let manifest = #"{"id":"mixed","title":{"en":"Mixed"},"publisher":"Tests","tray":"tray.png","status":"published","stickers":[{"id":"mixed-a","file":"a.webp","emojis":["😀"]},{"id":"mixed-b","file":"b.png","emojis":["😀"]}]}"#
+            let body = PackUploads.multipart(manifest: manifest, files: [("tray.png", PackUploads.tray), ("a.webp", moving), ("b.png", PackUploads.image(5))])
+            let mixed = try await client.execute(uri: "/v1/admin/packs", method: .post, headers: .admin([.contentType: body.contentType]), body: ByteBuffer(bytes: body.finished))
+            #expect(mixed.status == .created, "\(mixed.text)")
+            #expect(try await add("mixed", "mixed-c", "c.png", PackUploads.image(6)).status == .ok)
+            #expect(try await add("mixed", "mixed-d", "d.webp", ImageFactory.webpAnimated(width: 128, height: 128, frames: 2)).status == .ok)
+        }
+    }
+
     @Test func packOrderAndListingWithCursors() async throws {
         try await TestService.run { client, _ in
             for (index, id) in ["aa", "bb", "cc"].enumerated() { _ = try await PackUploads.create(client, id: id, count: 1, offset: index * 10) }

@@ -137,7 +137,14 @@ enum TestService {
         _ database: DatabaseURL, id: Int, _ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
         try await described { try await withDeadline(databaseLimit, "PostgreSQL: \(what)") {
-            let connection = try await PostgresConnection.connect(configuration: database.connectionConfiguration(), id: id, logger: logger)
+            var configuration = database.connectionConfiguration()
+            // PostgresNIO's 10 s covers the TCP connect and the server's start-up of a backend. At the start of a
+            // parallel run, hundreds of tests create their databases at once and a backend has taken longer than
+            // that (a run failed with "Connect timeout (10 s)" in six tests' CREATE DATABASE). The harness's own
+            // connections get the deadline every direct database operation of a test has; the services' pools keep
+            // PostgresNIO's default and retry, as in production.
+            configuration.options.connectTimeout = .seconds(Int64(databaseLimit.components.seconds))
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
             do {
                 let value = try await body(connection)
                 try await connection.close()
