@@ -56,6 +56,51 @@ struct ExportTests {
         }
     }
 
+    @Test func uploadsAndImportsAskingForAProfileAreRefusedEarlyByItsRules() async throws {
+        let database = try await TestService.freshDatabase()
+        try await TestService.run(database: database) { client, _ in
+            func post(_ path: String, _ manifest: String, _ files: [(String, [UInt8])]) async throws -> TestResponse {
+                let body = PackUploads.multipart(manifest: manifest, files: files)
+                return try await client.execute(uri: path, method: .post, headers: .admin([.contentType: body.contentType]), body: ByteBuffer(bytes: body.finished))
+            }
+            let before = try await TestService.counts(database)
+            // Two 64 px PNG stickers: fine for the service, not for WhatsApp (3–30 stickers, 512×512 WebP).
+            let small = PackUploads.manifest(id: "small", count: 2)
+            let refused = try await post("/v1/admin/packs?profile=whatsapp", small, PackUploads.standardFiles(count: 2))
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.headers[.contentType] == "application/problem+json")
+            #expect(refused.text.contains("WhatsApp's rules") && refused.text.contains("Nothing was stored"), "\(refused.text)")
+            #expect(refused.text.contains("has 2 stickers") && refused.text.contains("small-s0 is image/png") && refused.text.contains("small-s1 is 65×64"), "\(refused.text)")
+            let telegram = try await post("/v1/admin/packs?profile=telegram", small, PackUploads.standardFiles(count: 2))
+            #expect(telegram.status == .unprocessableContent && telegram.text.contains("Telegram's rules"), "\(telegram.text)")
+            let unknown = try await post("/v1/admin/packs?profile=signal", small, PackUploads.standardFiles(count: 2))
+            #expect(unknown.status == .badRequest && unknown.text.contains("profile"), "\(unknown.text)")
+            #expect(try await TestService.counts(database) == before, "nothing stored")
+
+            // A pack WhatsApp takes passes its profile, and Telegram's; PUT asks the same way.
+            let sticker = ImageFactory.webpLossless(width: 512, height: 512)
+            let ready = #"{"id":"ready","title":{"en":"Ready"},"publisher":"Acme","tray":"tray.png","status":"published","stickers":[{"id":"ready-1","file":"a.webp","emojis":["😀"]},{"id":"ready-2","file":"b.webp","emojis":["🙂"]},{"id":"ready-3","file":"c.webp","emojis":["😎"]}]}"#
+            let files = [("tray.png", PackUploads.tray), ("a.webp", sticker), ("b.webp", sticker), ("c.webp", sticker)]
+            #expect(try await post("/v1/admin/packs?profile=whatsapp", ready, files).status == .created)
+            let put = PackUploads.multipart(manifest: ready, files: files)
+            let replaced = try await client.execute(
+                uri: "/v1/admin/packs/ready?profile=telegram", method: .put, headers: .admin([.contentType: put.contentType, .ifMatch: "*"]), body: ByteBuffer(bytes: put.finished)
+            )
+            #expect(replaced.status == .ok, "\(replaced.text)")
+
+            // An import with a profile refuses the packs that break it and creates the others.
+            let contents = #"{"sticker_packs":[{"identifier":"fits","name":"Fits","publisher":"Acme","tray_image_file":"tray.png","stickers":[{"image_file":"1.webp","emojis":["😀"]},{"image_file":"2.webp","emojis":["😀"]},{"image_file":"3.webp","emojis":["😀"]}]},{"identifier":"short","name":"Short","publisher":"Acme","tray_image_file":"tray.png","stickers":[{"image_file":"1.webp","emojis":["😀"]}]}]}"#
+            var entries: [(String, [UInt8])] = [("contents.json", Array(contents.utf8)), ("fits/tray.png", PackUploads.tray), ("short/tray.png", PackUploads.tray), ("short/1.webp", sticker)]
+            for n in 1...3 { entries.append(("fits/\(n).webp", sticker)) }
+            let imported = try await client.execute(
+                uri: "/v1/admin/imports?profile=whatsapp", method: .post, headers: .admin([.contentType: "application/zip"]), body: ByteBuffer(bytes: ImportTests.zip(entries))
+            )
+            #expect(imported.status == .ok, "\(imported.text)")
+            #expect(imported.text.contains(#""created":1"#) && imported.text.contains(#""refused":1"#), "\(imported.text)")
+            #expect(imported.text.contains("has 1 stickers; a WhatsApp pack has 3–30"), "\(imported.text)")
+        }
+    }
+
     @Test func whatWhatsAppWouldRefuseIsListedPerSticker() async throws {
         try await TestService.run { client, _ in
             #expect(try await PackUploads.create(client, id: "too-few").status == .created)

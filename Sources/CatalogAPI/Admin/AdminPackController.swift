@@ -96,16 +96,35 @@ struct AdminPackController {
     // MARK: Routes
 
     func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let profile = try Self.profile(request)
         let upload = try await UploadReader.read(request)
-        let assembled = try await assemble(upload, expectedId: nil)
+        let assembled = try Self.check(try await assemble(upload, expectedId: nil), profile: profile)
         return respond(try await repository.create(assembled, actor: actor), status: .created)
     }
 
     func replace(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try packID(context)
+        let profile = try Self.profile(request)
         let upload = try await UploadReader.read(request)
-        let assembled = try await assemble(upload, expectedId: id)
+        let assembled = try Self.check(try await assemble(upload, expectedId: id), profile: profile)
         return respond(try await repository.replace(assembled, ifMatch: ifMatch(request), actor: actor))
+    }
+
+    /// `?profile=whatsapp|telegram` on an upload or import: that app's rules, checked before anything is stored.
+    static func profile(_ request: Request) throws -> PackExport.Layout? {
+        guard let text = request.uri.queryParameters.get("profile") else { return nil }
+        guard let layout = PackExport.Layout(rawValue: text) else {
+            throw Problem.badRequest("profile must be whatsapp or telegram.", errors: [FieldIssue(field: "profile", message: "is not whatsapp or telegram")])
+        }
+        return layout
+    }
+
+    /// The pack, or a 422 listing every rule of the profile's app it breaks.
+    static func check(_ assembled: AssembledPack, profile: PackExport.Layout?) throws -> AssembledPack {
+        guard let profile else { return assembled }
+        let violations = PackExport.violations(assembled, layout: profile)
+        guard violations.isEmpty else { throw Problem.breaks(profile, violations, nothing: "stored") }
+        return assembled
     }
 
     func patch(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -159,10 +178,7 @@ struct AdminPackController {
         }
         guard let pack = try await repository.pack(id: id) else { throw Problem.notFound("Pack \(id) does not exist.") }
         let violations = PackExport.violations(pack, layout: layout)
-        guard violations.isEmpty else {
-            throw Problem(.unprocessableContent, type: Problem.kind("export-rules"), title: "The pack breaks \(layout.appName)'s rules",
-                          detail: "Nothing was exported: \(violations.count) rule\(violations.count == 1 ? "" : "s") of \(layout.appName) broken; see errors.", errors: violations)
-        }
+        guard violations.isEmpty else { throw Problem.breaks(layout, violations, nothing: "exported") }
         var bytes: [String: [UInt8]] = [:]
         for sha in Set([pack.tray.sha256] + pack.stickers.map(\.asset.sha256)) {
             guard let asset = try await repository.assetBytes(sha256: sha) else { throw StoreError.unavailable }
@@ -257,5 +273,15 @@ struct AdminPackController {
             try PackAssembler.assembleSticker(manifest, files: files, storedAssets: storedAssets, packAnimated: nil)
         }
         return respond(try await repository.addSticker(packId: id, sticker, newAssets: blobs, ifMatch: ifMatch(request), actor: actor))
+    }
+}
+
+extension Problem {
+    /// 422: the pack breaks `app`'s rules (an export, or an upload with `?profile=`), each rule broken listed.
+    static func breaks(_ app: PackExport.Layout, _ violations: [FieldIssue], nothing what: String) -> Problem {
+        Problem(
+            .unprocessableContent, type: kind("app-rules"), title: "The pack breaks \(app.appName)'s rules",
+            detail: "Nothing was \(what): \(violations.count) rule\(violations.count == 1 ? "" : "s") of \(app.appName) broken; see errors.", errors: violations
+        )
     }
 }

@@ -8,7 +8,8 @@ import OpenIMContent
 /// `POST /v1/admin/imports`: packs in WhatsApp's, .wastickers' or Telegram's layout (PackImport), one or several per
 /// upload, each stored on its own (all or nothing per pack) through the same rules as any upload, with a report per
 /// pack. The body is a zip (any of the layouts, or an archive of .wastickers/zip files), or multipart with zip or
-/// .wastickers parts and loose files named by their paths. Imported packs are drafts unless `?status=published`.
+/// .wastickers parts and loose files named by their paths. Imported packs are drafts unless `?status=published`;
+/// `?profile=whatsapp|telegram` refuses a pack that breaks that app's rules (the pack, not the upload).
 struct ImportController {
     let repository: any PackRepository
     let actor = Actor.admin
@@ -28,6 +29,7 @@ struct ImportController {
     }
 
     func importPacks(_ request: Request) async throws -> Response {
+        let profile = try AdminPackController.profile(request)
         let statusText = request.uri.queryParameters.get("status") ?? "draft"
         guard let status = PackStatus(rawValue: statusText), status != .archived else {
             throw Problem.badRequest("status must be draft or published.", errors: [FieldIssue(field: "status", message: "must be draft or published")])
@@ -37,7 +39,7 @@ struct ImportController {
             for read in PackImport.packs(in: archive.files, name: archive.name) {
                 switch read {
                 case .failure(let failure): outcomes.append(Outcome(layout: failure.layout, source: failure.source, issues: failure.issues))
-                case .success(let draft): outcomes.append(await store(draft, status: status, taken: Set(outcomes.compactMap(\.id))))
+                case .success(let draft): outcomes.append(await store(draft, status: status, profile: profile, taken: Set(outcomes.compactMap(\.id))))
                 }
             }
         }
@@ -84,7 +86,7 @@ struct ImportController {
 
     /// Settles the draft's id (the derived one, or with -2, -3 … when a pack or an earlier pack of this upload has
     /// it), then assembles and stores it.
-    func store(_ draft: PackImport.Draft, status: PackStatus, taken: Set<String>) async -> Outcome {
+    func store(_ draft: PackImport.Draft, status: PackStatus, profile: PackExport.Layout?, taken: Set<String>) async -> Outcome {
         var outcome = Outcome(draft: draft, layout: draft.layout, source: draft.source)
         do {
             var id = draft.proposedId
@@ -101,6 +103,10 @@ struct ImportController {
             let manifest = try ManifestParser.parse(draft.manifest(id: id, status: status))
             let files = draft.uploadedFiles
             let assembled = try await OffThePool.run { () throws(PackValidationError) in try PackAssembler.assemble(manifest: manifest, files: files, storedAssets: [:]) }
+            if let profile {
+                let violations = PackExport.violations(assembled, layout: profile)
+                guard violations.isEmpty else { throw PackValidationError(.invalid, violations) }
+            }
             outcome.catalogVersion = try await repository.create(assembled, actor: actor).catalogVersion
         } catch let error as PackValidationError {
             outcome.issues = error.issues

@@ -1,3 +1,4 @@
+import Foundation
 import OpenIMContent
 
 /// A pack written in the layout of another app, after a check of that app's rules: what breaks one is listed per
@@ -17,6 +18,18 @@ public enum PackExport {
     }
 
     /// What in `pack` breaks `layout`'s rules, by field (`stickers[2]` names the sticker in its message).
+    /// What an assembled upload breaks of `layout`'s rules (`?profile=` on uploads and imports: refused early rather
+    /// than found at export).
+    public static func violations(_ assembled: AssembledPack, layout: Layout) -> [FieldIssue] {
+        let manifest = assembled.manifest
+        let pack = StoredPack(
+            id: manifest.id, title: manifest.title, description: manifest.description, publisher: manifest.publisher, tray: assembled.tray,
+            status: manifest.status, position: manifest.position ?? 0, animated: assembled.animated, tags: manifest.tags, revision: 0,
+            createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 0), stickers: assembled.stickers
+        )
+        return violations(pack, layout: layout)
+    }
+
     public static func violations(_ pack: StoredPack, layout: Layout) -> [FieldIssue] {
         switch layout {
         case .whatsapp: return whatsappViolations(pack)
