@@ -69,8 +69,9 @@ struct ThumbnailAPITests {
             #expect(put.status == .ok, "\(put.text)")
             // The preview page shows the thumbnails in its grid, each linking to its full image.
             let preview = try await client.execute(uri: "/admin/preview", method: .get, headers: .admin([.accept: "text/html"]))
-            let traySHA = try #require(trayThumbnail.split(separator: "/").last)
-            #expect(preview.status == .ok && preview.text.contains(String(traySHA)), "the preview shows the tray's thumbnail")
+            let blobThumbnail = try #require(stickers.first { Self.string($0["id"]) == "thumbs-blob" }.flatMap { Self.string($0["thumbnailUrl"]) })
+            #expect(preview.status == .ok)
+            #expect(preview.text.contains(#"<img class="thumbnail" src="\#(blobThumbnail)" width="128" height="128""#), "the preview shows each sticker's thumbnail at its size")
         }
     }
 

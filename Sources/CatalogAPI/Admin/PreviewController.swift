@@ -124,7 +124,7 @@ struct PreviewController {
                     "status": pack.status.rawValue,
                     "revision": String(pack.revision),
                     "animated": pack.animated,
-                    "trayUrl": CatalogSnapshot.thumbnailURL(pack.tray, baseURL: baseURL) ?? CatalogSnapshot.assetURL(pack.tray, baseURL: baseURL),
+                    "trayUrl": CatalogSnapshot.assetURL(pack.tray, baseURL: baseURL),
                     "trayWidth": String(pack.tray.width),
                     "trayHeight": String(pack.tray.height),
                     "stickerCount": String(pack.stickers.count),
@@ -132,9 +132,12 @@ struct PreviewController {
                         [
                             "id": sticker.id,
                             "url": CatalogSnapshot.assetURL(sticker.asset, baseURL: baseURL),
-                            // The grid shows what a picker shows: the thumbnail when there is one.
-                            "shownUrl": CatalogSnapshot.thumbnailURL(sticker.asset, baseURL: baseURL) ?? CatalogSnapshot.assetURL(sticker.asset, baseURL: baseURL),
-                            "thumbnail": sticker.asset.thumbnail.map { "thumbnail \($0.width)×\($0.height), \($0.byteSize) bytes of \(sticker.asset.byteSize)" } ?? "no thumbnail",
+                            // What a picker's grid shows, at its own size, under the sticker at its real size.
+                            "hasThumbnail": sticker.asset.thumbnail != nil,
+                            "thumbnailUrl": CatalogSnapshot.thumbnailURL(sticker.asset, baseURL: baseURL) ?? "",
+                            "thumbnailWidth": String(sticker.asset.thumbnail?.width ?? 0),
+                            "thumbnailHeight": String(sticker.asset.thumbnail?.height ?? 0),
+                            "thumbnail": sticker.asset.thumbnail.map { "thumbnail \($0.width)×\($0.height), \($0.byteSize) of \(sticker.asset.byteSize) bytes" } ?? "",
                             "width": String(sticker.asset.width),
                             "height": String(sticker.asset.height),
                             "emojis": sticker.emojis.joined(separator: " "),
@@ -213,7 +216,7 @@ table{border-collapse:collapse}td,th{text-align:left;padding:.2rem .8rem .2rem 0
 {{title}} <span class="badge {{status}}">{{status}}</span>{{#animated}} <span class="badge">animated</span>{{/animated}}</h2>
 <p><code>{{id}}</code> · {{titles}} · by {{publisher}} · revision {{revision}} · {{stickerCount}} stickers</p>
 <div class="grid">
-{{#stickers}}<figure><a href="{{url}}"><img class="sticker" src="{{shownUrl}}" width="{{width}}" height="{{height}}" alt="{{label}}" title="{{id}}: {{thumbnail}}"></a><figcaption>{{emojis}} <code>{{id}}</code>{{#hasKeywords}}<br><small class="keywords">{{keywords}}</small>{{/hasKeywords}}</figcaption></figure>
+{{#stickers}}<figure><img class="sticker" src="{{url}}" width="{{width}}" height="{{height}}" alt="{{label}}" title="{{id}}"><figcaption>{{emojis}} <code>{{id}}</code>{{#hasThumbnail}}<br><img class="thumbnail" src="{{thumbnailUrl}}" width="{{thumbnailWidth}}" height="{{thumbnailHeight}}" alt="picker thumbnail of {{id}}"> <small>{{thumbnail}}</small>{{/hasThumbnail}}{{#hasKeywords}}<br><small class="keywords">{{keywords}}</small>{{/hasKeywords}}</figcaption></figure>
 {{/stickers}}
 </div></section>
 {{/packs}}
