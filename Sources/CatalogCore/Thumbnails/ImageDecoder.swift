@@ -26,28 +26,23 @@ enum ImageDecoder {
     /// PNG and the default image of an APNG (its first frame, or the still image older viewers show), through
     /// libpng's simplified API, which reports errors in the image struct instead of longjmp-ing through Swift.
     static func png(_ bytes: [UInt8]) throws(ImageError) -> RGBAImage {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        let message: String? = bytes.withUnsafeBytes { raw -> String? in
-            guard png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count) != 0 else { return Self.message(of: &image) }
-            guard Int(image.width) * Int(image.height) <= maximumPixels else {
-                png_image_free(&image)
-                return "more pixels than a sticker has"
+        // libpng keeps the pointer from begin_read to finish_read: both run inside one access to the bytes.
+        let decoded: Result<RGBAImage, ImageError> = bytes.withUnsafeBytes { raw in
+            var image = png_image()
+            image.version = UInt32(PNG_IMAGE_VERSION)
+            guard png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count) != 0 else {
+                return .failure(.corrupt("PNG does not decode: \(Self.message(of: &image))"))
             }
-            return nil
+            defer { png_image_free(&image) }
+            let width = Int(image.width), height = Int(image.height)
+            guard width > 0, height > 0, width * height <= maximumPixels else { return .failure(.corrupt("PNG of \(width)×\(height) pixels")) }
+            image.format = UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)  // PNG_FORMAT_RGBA
+            var pixels = [UInt8](repeating: 0, count: width * height * 4)
+            let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) != 0 }
+            guard finished else { return .failure(.corrupt("PNG does not decode: \(Self.message(of: &image))")) }
+            return .success(RGBAImage(width: width, height: height, pixels: pixels))
         }
-        if let message { throw .corrupt("PNG does not decode: \(message)") }
-        image.format = UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)  // PNG_FORMAT_RGBA
-        let width = Int(image.width), height = Int(image.height)
-        var pixels = [UInt8](repeating: 0, count: width * height * 4)
-        let failure: String? = bytes.withUnsafeBytes { _ in
-            pixels.withUnsafeMutableBytes { buffer in
-                png_image_finish_read(&image, nil, buffer.baseAddress, 0, nil) != 0 ? nil : Self.message(of: &image)
-            }
-        }
-        png_image_free(&image)
-        if let failure { throw .corrupt("PNG does not decode: \(failure)") }
-        return RGBAImage(width: width, height: height, pixels: pixels)
+        return try decoded.get()
     }
 
     static func message(of image: inout png_image) -> String {
