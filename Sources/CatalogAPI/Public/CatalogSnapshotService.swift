@@ -49,10 +49,10 @@ final class CatalogSnapshotService: Service {
         let loadStart = ContinuousClock.now
         let content = try await repository.catalogContent()
         let buildStart = ContinuousClock.now
-        // Seconds of CPU at large catalogs (JSON, gzip level 9, the search index): on a Dispatch thread, not one of
-        // the cooperative pool's (as many as there are cores), which run every request handler meanwhile.
-        let baseURL = publicBaseURL
-        let snapshot = await OffThePool.run { () -> CatalogSnapshot in CatalogSnapshot(content: content, publicBaseURL: baseURL) }
+        // On the cooperative pool, not a Dispatch thread: the build waits on its own Dispatch work (ParallelWork), and
+        // many builds at once blocked on Dispatch threads starved that work of threads (tried in session 11: a
+        // parallel test run's snapshots never loaded).
+        let snapshot = CatalogSnapshot(content: content, publicBaseURL: publicBaseURL)
         let built = ContinuousClock.now
         store.replace(with: snapshot)
         logger.info("catalog snapshot built", metadata: [
