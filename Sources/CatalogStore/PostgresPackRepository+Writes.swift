@@ -57,18 +57,37 @@ extension PostgresPackRepository {
 
     /// Puts each new asset's bytes where the asset storage keeps them, before the write's transaction begins (an
     /// object store that cannot take them makes the write fail as unavailable, with nothing recorded).
+    ///
+    /// Up to `placementsInFlight` at a time (an object store's round trips overlap; a pack and its thumbnails are
+    /// dozens of objects), the result in the blobs' order.
     func place(_ blobs: [AssetBlob]) async throws -> [PlacedAsset] {
-        var placed: [PlacedAsset] = []
-        for blob in blobs {
-            do {
-                placed.append(PlacedAsset(blob: blob, location: try await storage.place(blob)))
-            } catch {
-                logger.warning("asset store refused an upload", metadata: ["asset.sha256": .string(blob.descriptor.sha256), "error": .string(String(describing: error))])
-                throw StoreError.unavailable
+        let storage = self.storage, logger = self.logger
+        var locations = [AssetLocation?](repeating: nil, count: blobs.count)
+        try await withThrowingTaskGroup(of: (Int, AssetLocation).self) { group in
+            var next = 0
+            func start() {
+                let index = next, blob = blobs[index]
+                next += 1
+                group.addTask {
+                    do {
+                        return (index, try await storage.place(blob))
+                    } catch {
+                        logger.warning("asset store refused an upload", metadata: ["asset.sha256": .string(blob.descriptor.sha256), "error": .string(String(describing: error))])
+                        throw StoreError.unavailable
+                    }
+                }
+            }
+            while next < min(blobs.count, Self.placementsInFlight) { start() }
+            while let (index, location) = try await group.next() {
+                locations[index] = location
+                if next < blobs.count { start() }
             }
         }
-        return placed
+        return zip(blobs, locations).compactMap { blob, location in location.map { PlacedAsset(blob: blob, location: $0) } }
     }
+
+    /// How many objects one write places at once.
+    static let placementsInFlight = 4
 
     /// Records each placed asset: its facts, and its bytes or its object's key. A row that has neither (written
     /// before either existed) gets them now; a row that has one keeps it. A row without a thumbnail gets this one.
