@@ -14,9 +14,10 @@ struct ConnectionCloseTests {
         "GET /v1/catalog HTTP/1.0\r\n\r\n",
     ])
     func theConnectionClosesAfterTheAnswer(request: String) async throws {
-        // The service's own 30 s idle timeout: a close seen within the 10 s read timeout is the request's doing.
-        try await TestService.runLive(idleTimeout: nil) { port, _, _ in
-            let raw = try RawHTTP(port: port)
+        // The service's idle timeout is 600 s here: a close seen within the client's 120 s is the request's doing.
+        // (10 s and the default 30 s were too close: a loaded run answered and closed later than 10 s.)
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, _, _ in
+            let raw = try RawHTTP(port: port, receiveTimeout: 120)
             try await raw.send(request)
             let (text, closed) = await raw.readUntilClosed()
             #expect(closed, "\(text.prefix(200))")
@@ -27,8 +28,8 @@ struct ConnectionCloseTests {
 
     /// HTTP/1.0 with keep-alive stays open: a second request on it is answered.
     @Test func http10WithKeepAliveStaysOpen() async throws {
-        try await TestService.runLive(idleTimeout: nil) { port, _, _ in
-            let raw = try RawHTTP(port: port)
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, _, _ in
+            let raw = try RawHTTP(port: port, receiveTimeout: 120)
             try await raw.send("GET /healthz HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             let (text, closed) = await raw.readUntilClosed()
             #expect(closed)
