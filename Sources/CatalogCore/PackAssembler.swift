@@ -168,10 +168,7 @@ struct AssetResolver {
                     return nil
                 }
                 let thumbnail = made.map { made in
-                    let blob = AssetBlob(
-                        descriptor: AssetDescriptor(sha256: PackAssembler.sha256Hex(made.bytes), mime: ImageFormat.webp.mime, byteSize: made.bytes.count, width: made.width, height: made.height, frameCount: 1),
-                        bytes: made.bytes
-                    )
+                    let blob = made.blob
                     thumbnails[name] = blob
                     return AssetThumbnail(sha256: blob.descriptor.sha256, byteSize: made.bytes.count, width: made.width, height: made.height)
                 }

@@ -92,11 +92,6 @@ public struct AssetThumbnail: Sendable, Equatable, Hashable {
         self.height = height
     }
 
-    /// The thumbnail as an asset of its own.
-    public var descriptor: AssetDescriptor {
-        AssetDescriptor(sha256: sha256, mime: ImageFormat.webp.mime, byteSize: byteSize, width: width, height: height, frameCount: 1)
-    }
-
     /// Reads the four nullable thumbnail columns a query joined.
     public init?(sha256: String?, byteSize: Int?, width: Int?, height: Int?) {
         guard let sha256, let byteSize, let width, let height else { return nil }

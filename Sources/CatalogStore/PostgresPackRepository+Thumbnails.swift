@@ -33,13 +33,7 @@ extension PostgresPackRepository {
                 skipped += 1
                 continue
             }
-            let blob = AssetBlob(
-                descriptor: AssetDescriptor(
-                    sha256: PackAssembler.sha256Hex(thumbnail.bytes), mime: ImageFormat.webp.mime, byteSize: thumbnail.bytes.count,
-                    width: thumbnail.width, height: thumbnail.height, frameCount: 1
-                ),
-                bytes: thumbnail.bytes
-            )
+            let blob = thumbnail.blob
             let placed = try await place([blob])
             try await write { connection in
                 try await insertAssets(placed, on: connection)

@@ -5,6 +5,14 @@ public struct Thumbnail: Sendable, Equatable {
     public var bytes: [UInt8]
     public var width: Int
     public var height: Int
+
+    /// The thumbnail as an asset of its own, ready to store.
+    public var blob: AssetBlob {
+        AssetBlob(
+            descriptor: AssetDescriptor(sha256: PackAssembler.sha256Hex(bytes), mime: ImageFormat.webp.mime, byteSize: bytes.count, width: width, height: height, frameCount: 1),
+            bytes: bytes
+        )
+    }
 }
 
 /// Makes thumbnails: the image's first frame (a WebM's poster when it decodes; none for TGS, which clients draw as

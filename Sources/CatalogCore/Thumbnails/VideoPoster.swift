@@ -27,9 +27,9 @@ enum VideoPoster {
             for y in 0..<height {
                 for x in 0..<width {
                     let luma = Float(planes[0][y * strides[0] + x]) - 16
-                    let chromaIndex = (y >> chromaShift.y) * strides[1] + (x >> chromaShift.x)
-                    let u = Float(planes[1][chromaIndex]) - 128
-                    let v = Float(planes[2][(y >> chromaShift.y) * strides[2] + (x >> chromaShift.x)]) - 128
+                    let (row, column) = (y >> chromaShift.y, x >> chromaShift.x)
+                    let u = Float(planes[1][row * strides[1] + column]) - 128
+                    let v = Float(planes[2][row * strides[2] + column]) - 128
                     let out = (y * width + x) * 4
                     pixels[out] = Self.clamp(1.164 * luma + 1.596 * v)
                     pixels[out + 1] = Self.clamp(1.164 * luma - 0.392 * u - 0.813 * v)
