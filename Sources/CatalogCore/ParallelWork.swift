@@ -1,11 +1,28 @@
-import Dispatch
+import Foundation
 import Synchronization
+
+/// Threads of our own for CPU-heavy synchronous work: neither Swift's cooperative pool nor Dispatch's global queues.
+///
+/// The cooperative pool has one thread per core (two here) and runs every request handler and the PostgreSQL
+/// client's connection management: seconds of decoding there stall them all. Dispatch's global queues are no better
+/// a place on Linux: their worker threads are capped near the core count too, so work that waits on other Dispatch
+/// work (the snapshot build waiting on its search index) can wait behind uploads' decoding for as long as that takes
+/// — a fuzz run saw `/healthz` unanswered for 10 s that way. A thread per piece of work costs tens of microseconds,
+/// nothing beside the milliseconds to seconds the work itself takes, and can never queue behind anything.
+enum DedicatedThread {
+    /// Large enough for the C decoders' stacks; Foundation's default for secondary threads is smaller.
+    static let stackSize = 8 << 20
+
+    static func start(_ work: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: work)
+        thread.stackSize = stackSize
+        thread.start()
+    }
+}
 
 /// Work started on a thread of its own at once, whose result the starter collects when it needs it: the snapshot
 /// build's way of using a second core for an independent part (the search index beside the catalog's compression).
-///
-/// A Dispatch thread, not a task: the snapshot is built synchronously, and `result()` blocks only for as long as
-/// the work has left, on a queue that is not Swift's cooperative pool (so it cannot wait on itself).
+/// `result()` blocks only for as long as the work has left, and the work never waits for a thread.
 final class ParallelWork<Value: Sendable>: Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let value = Mutex<(value: Value, took: Duration)?>(nil)
@@ -13,7 +30,7 @@ final class ParallelWork<Value: Sendable>: Sendable {
 
     init(_ work: @escaping @Sendable () -> Value) {
         self.work = work
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+        DedicatedThread.start { [self] in
             let start = ContinuousClock.now
             let result = work()
             let took = ContinuousClock.now - start
@@ -35,13 +52,13 @@ final class ParallelWork<Value: Sendable>: Sendable {
     }
 }
 
-/// Runs CPU-heavy synchronous work (decoding images, making thumbnails) on a Dispatch thread instead of Swift's
-/// cooperative pool, whose threads — as many as there are cores, two here — also run every request handler and the
-/// PostgreSQL client's connection management: an upload's images must not stall them for the length of the upload.
+/// Runs CPU-heavy synchronous work (decoding images, making thumbnails, building a catalog snapshot) on a thread of
+/// its own (`DedicatedThread`) and resumes the caller when it is done: the caller's task waits without holding a
+/// thread of Swift's cooperative pool, whose threads also run every request handler.
 public enum OffThePool {
     public static func run<Value: Sendable, Failure: Error>(_ work: @escaping @Sendable () throws(Failure) -> Value) async throws(Failure) -> Value {
         let result: Result<Value, Failure> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
+            DedicatedThread.start {
                 continuation.resume(returning: Result { () throws(Failure) -> Value in try work() })
             }
         }

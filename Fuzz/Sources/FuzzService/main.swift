@@ -28,8 +28,15 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     }
     // Still serving: every 200 inputs a fresh connection must get its /healthz answered.
     if statistics.requests % 200 == 0 {
-        let probe = try? Exchange.run(port: port, request: []).get()
-        guard probe?.answers.first?.status == 200 else { FuzzStatistics.fail("/healthz unanswered after this input", request) }
+        // What went wrong is said precisely: a refused connection, silence, or a connection closed without a 200.
+        switch Exchange.run(port: port, request: []) {
+        case .failure(let failure):
+            FuzzStatistics.fail("/healthz: no connection after this input (errno of each attempt: \(failure.errors))", request)
+        case .success(let probe) where probe.answers.first?.status != 200:
+            let what = probe.timedOut ? "no answer within 10 s" : "the connection closed with answers \(probe.answers.map(\.status))"
+            FuzzStatistics.fail("/healthz unanswered after this input (\(what))", request)
+        case .success: break
+        }
     }
     return 0
 }

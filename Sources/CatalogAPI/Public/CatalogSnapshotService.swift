@@ -49,10 +49,11 @@ final class CatalogSnapshotService: Service {
         let loadStart = ContinuousClock.now
         let content = try await repository.catalogContent()
         let buildStart = ContinuousClock.now
-        // On the cooperative pool, not a Dispatch thread: the build waits on its own Dispatch work (ParallelWork), and
-        // many builds at once blocked on Dispatch threads starved that work of threads (tried in session 11: a
-        // parallel test run's snapshots never loaded).
-        let snapshot = CatalogSnapshot(content: content, publicBaseURL: publicBaseURL)
+        // On a thread of its own, not the cooperative pool: seconds of CPU at large catalogs must not hold one of the
+        // (two, here) threads every request handler runs on. Its search index is built on another thread of its own, so
+        // the build never waits for a thread (on Dispatch's capped global queues it did: session 11 and 12).
+        let baseURL = publicBaseURL
+        let snapshot = await OffThePool.run { CatalogSnapshot(content: content, publicBaseURL: baseURL) }
         let built = ContinuousClock.now
         store.replace(with: snapshot)
         logger.info("catalog snapshot built", metadata: [
