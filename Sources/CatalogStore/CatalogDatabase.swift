@@ -255,10 +255,10 @@ public final class CatalogDatabase: Service, Sendable {
                     }
                 }
                 let timeout = self.currentAcquireTimeout
-                Task {
+                lease.setTimer(Task {
                     try? await Task.sleep(for: timeout)
                     lease.abandon()
-                }
+                })
             }
         } catch is AcquireTimedOut {
             // No connection in time. While PostgreSQL is believed up this is contention, not an outage: answer
@@ -329,30 +329,45 @@ public final class CatalogDatabase: Service, Sendable {
 /// One pooled operation racing its acquire timeout: the body runs only if the connection came first.
 final class Lease<Value: Sendable>: Sendable {
     enum Phase { case waiting, running, done }
-    private let state = Mutex<(phase: Phase, continuation: CheckedContinuation<Value, any Error>?)>((.waiting, nil))
+    private let state = Mutex<(phase: Phase, continuation: CheckedContinuation<Value, any Error>?, timer: Task<Void, Never>?)>((.waiting, nil, nil))
 
     func set(_ continuation: CheckedContinuation<Value, any Error>) {
         state.withLock { $0.continuation = continuation }
     }
 
+    /// The acquire timeout's sleeper: cancelled as soon as the wait is over, so that no operation leaves a task
+    /// sleeping out its 15 s behind it (at thousands of operations a second, tens of thousands of pending timers).
+    func setTimer(_ timer: Task<Void, Never>) {
+        let over = state.withLock { current -> Bool in
+            guard current.phase == .waiting else { return true }
+            current.timer = timer
+            return false
+        }
+        if over { timer.cancel() }
+    }
+
     /// The connection arrived: may the body run? False once the caller was answered.
     func start() -> Bool {
-        state.withLock { current in
-            guard current.phase == .waiting else { return false }
+        let (started, timer) = state.withLock { current -> (Bool, Task<Void, Never>?) in
+            guard current.phase == .waiting else { return (false, nil) }
             current.phase = .running
-            return true
+            defer { current.timer = nil }
+            return (true, current.timer)
         }
+        timer?.cancel()
+        return started
     }
 
     /// The operation ended (or failed before it began): answer the caller unless it was answered already.
     func finish(_ result: Result<Value, any Error>) {
-        let continuation = state.withLock { current -> CheckedContinuation<Value, any Error>? in
+        let (continuation, timer) = state.withLock { current -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
             // A failure after the timeout answered is dropped; a body that ran always reports.
-            guard current.phase != .done else { return nil }
+            guard current.phase != .done else { return (nil, nil) }
             current.phase = .done
-            defer { current.continuation = nil }
-            return current.continuation
+            defer { current.continuation = nil; current.timer = nil }
+            return (current.continuation, current.timer)
         }
+        timer?.cancel()
         continuation?.resume(with: result)
     }
 

@@ -53,7 +53,7 @@ struct ClientProfileTests {
     @Test func everyProfileIsAnsweredByTheLane() async throws {
         let profiles = ClientProfile.all
         try #require(profiles.count >= 8, "client-profiles.txt was not read")
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let content = try await WebhookTests.stickerContent(client, "pk-s0")
             for profile in profiles {

@@ -24,7 +24,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func hostMustBeThereOnceInHTTP11() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             for (request, expected) in [
                 ("GET /v1/catalog HTTP/1.1\r\n\r\n", "must carry a Host header"),
@@ -52,7 +52,7 @@ struct HTTPEdgeTests {
     }
 
     @Test func http10PersistsOnlyWithKeepAliveOnEitherPath() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             for path in ["/v1/catalog", "/healthz"] {
                 let (kept, keptEnd) = try await Self.send(port, "GET \(path) HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET \(path) HTTP/1.0\r\n\r\n")
@@ -67,7 +67,7 @@ struct HTTPEdgeTests {
     /// `Connection: close` on the lane: the answer says so, the connection closes, and requests pipelined after it
     /// are not answered.
     @Test func closeOnTheLaneEndsTheConnection() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let before = components.laneAnswers.value
             let (text, ended) = try await Self.send(
@@ -82,17 +82,17 @@ struct HTTPEdgeTests {
 
     /// A head with bare-LF line ends is answered at once (by the decoder and the router), not after a timeout.
     @Test func bareLineFeedsAreAnsweredAtOnce() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, _, _ in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, _, _ in
             let started = ContinuousClock.now
             let (text, _) = try await Self.send(port, "GET /healthz HTTP/1.1\nHost: a\n\n", until: { RawResponse.parse($0)?.isEmpty == false })
             #expect(!text.isEmpty)
-            #expect(ContinuousClock.now - started < .seconds(15), "answered after \(ContinuousClock.now - started) (the idle timeout is 30 s)")
+            #expect(ContinuousClock.now - started < .seconds(15), "answered after \(ContinuousClock.now - started) (the idle timeout is 600 s)")
         }
     }
 
     /// The lane's 100: only once the route admits the request; a refused request gets its refusal without one.
     @Test func theLaneSendsContinueOnlyToAdmittedRequests() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let head = { @Sendable (token: String) in
                 "POST /v1/resolve HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(Self.resolveBody.utf8.count)\r\n\r\n"
@@ -118,7 +118,7 @@ struct HTTPEdgeTests {
     /// The router's 100: after authentication passed (the body is asked for), never for a refusal, and after the
     /// answers before it.
     @Test func theRouterSendsContinueAfterAuthentication() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let upload = { @Sendable (token: String) in
                 "POST /v1/admin/packs HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/zip\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n"
@@ -145,7 +145,7 @@ struct HTTPEdgeTests {
 
     /// One line per request in swift-log's `StreamLogHandler` format, for the lane as for the router.
     @Test func accessLinesHaveTheLogFormat() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { _, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { _, client, components in
             _ = try await ResolveTests.seed(client, components)
             let captured = Mutex<[UInt8]>([])
             var logger = Logger(label: "catalog-service")
