@@ -269,7 +269,8 @@ struct ByteLaneTests {
             for (request, status) in cases {
                 let before = components.laneAnswers.value
                 let raw = try RawHTTP(port: port)
-                // The health check closes connections the request leaves open.
+                // The health check closes connections the request leaves open; a refused request's connection, and
+                // an ignored upgrade's, close after its answer.
                 try await raw.send(request + Self.closing)
                 let (answer, _) = await raw.readBytesUntilClosed()
                 let line = request.prefix { $0 != "\r" && $0 != "\n" }

@@ -64,6 +64,28 @@ struct HTTPEdgeTests {
         }
     }
 
+    /// An upgrade the service does not take (curl --http2's h2c offer over http://): answered as HTTP/1.1 with
+    /// `Connection: close`, and the connection closes at once — NIO's decoder reads nothing after such a request, so
+    /// a request behind it used to wait for the idle timeout (600 s here: the raw client's 120 s would fail first).
+    @Test func anUpgradeNotTakenClosesTheConnectionAfterItsAnswer() async throws {
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
+            _ = try await ResolveTests.seed(client, components)
+            for offer in [
+                "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n",
+                "Connection: keep-alive, upgrade\r\nUpgrade: websocket\r\n",
+            ] {
+                let (text, ended) = try await Self.send(port, "GET /v1/catalog HTTP/1.1\r\nHost: a\r\n\(offer)\r\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+                let answers = try #require(RawResponse.parse(Array(text.utf8)), "\(text.prefix(200))")
+                #expect(answers.map(\.status) == [200], "\(offer)")
+                #expect(answers.first?.header("connection") == "close", "\(offer)")
+                #expect(ended == .closed, "\(offer)")
+            }
+            // `Upgrade` without the `upgrade` connection option is no upgrade: the connection goes on.
+            let (text, _) = try await Self.send(port, "GET /v1/catalog HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            #expect(RawResponse.parse(Array(text.utf8))?.map(\.status) == [200, 200])
+        }
+    }
+
     /// `Connection: close` on the lane: the answer says so, the connection closes, and requests pipelined after it
     /// are not answered.
     @Test func closeOnTheLaneEndsTheConnection() async throws {

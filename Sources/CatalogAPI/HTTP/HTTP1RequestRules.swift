@@ -13,6 +13,10 @@ import NIOHTTP1
 ///   with a problem+json 400 naming the field, after the answers to the requests before it; the connection then
 ///   closes (`ExpectContinueHandler` writes the refusal, in order).
 /// * **Expectations of HTTP/1.0** are dropped (RFC 9110 §10.1.1): no interim answer goes to an HTTP/1.0 client.
+/// * **An upgrade the service does not take** (`Connection: upgrade` with `Upgrade`, as `curl --http2` sends for
+///   h2c, or `CONNECT`) is answered as HTTP/1.1 and the connection then closes. RFC 9110 §7.8 lets a server ignore
+///   `Upgrade` and go on, but NIO's decoder stops reading a connection after such a request (it waits for an upgrade
+///   handler that is not there), so a request after it would wait for the idle timeout instead of being answered.
 final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -52,7 +56,7 @@ final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
                 context.fireErrorCaught(RequestRefusal(problem: Problem.badRequest(detail, errors: [FieldIssue(field: "Host", message: hosts == 0 ? "is required" : "must appear once")])))
                 return
             }
-            persistence.append(!head.isKeepAlive ? .close : beforeHTTP11 ? .keepHTTP10 : .keep)
+            persistence.append(!head.isKeepAlive || Self.asksForUpgrade(head) ? .close : beforeHTTP11 ? .keepHTTP10 : .keep)
             if beforeHTTP11, head.headers.contains(name: "expect") {
                 // RFC 9110 §10.1.1: an HTTP/1.0 request's 100-continue is ignored.
                 head.headers.remove(name: "expect")
@@ -60,6 +64,16 @@ final class HTTP1RequestRules: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         context.fireChannelRead(data)
+    }
+
+    /// Whether NIO's decoder takes `head` for an upgrade (llhttp's rule: `CONNECT`, or an `Upgrade` field with
+    /// `upgrade` among the `Connection` options) and so reads nothing more from the connection after it.
+    static func asksForUpgrade(_ head: HTTPRequestHead) -> Bool {
+        if head.method == .CONNECT { return true }
+        guard head.headers.contains(name: "upgrade") else { return false }
+        return head.headers["connection"].contains { value in
+            value.split(separator: ",").contains { $0.filter { $0 != " " && $0 != "\t" }.lowercased() == "upgrade" }
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
