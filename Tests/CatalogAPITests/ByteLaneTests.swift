@@ -84,7 +84,7 @@ struct ByteLaneTests {
     }
 
     @Test func theLaneAnswersExactlyWhatTheRouterAnswers() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let catalog = try await client.execute(uri: "/v1/catalog", method: .get)
             let eTag = try #require(catalog.headers[.eTag])
@@ -116,7 +116,7 @@ struct ByteLaneTests {
     }
 
     @Test func requestsTheLaneDeclinesGetTheRoutersAnswer() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let gateway = ["Authorization: Bearer \(TestService.gatewayToken)", "Content-Type: application/json"]
             let before = components.laneAnswers.value
@@ -148,7 +148,7 @@ struct ByteLaneTests {
     /// Requests arriving a few bytes at a time (here split at every third byte, head and body alike) are answered
     /// from the bytes once complete, with what a request sent whole gets.
     @Test func theByteLaneReadsRequestsSplitAnywhere() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let gateway = ["Authorization: Bearer \(TestService.gatewayToken)", "Content-Type: application/json"]
             let requests = [
@@ -177,7 +177,7 @@ struct ByteLaneTests {
     /// After the first request the byte lane leaves to the decoder, the connection stays with the decoder and the
     /// router: later requests are answered behind it, in order.
     @Test func afterAHandOverTheDecoderKeepsTheConnection() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let catalog = Array(try await client.execute(uri: "/v1/catalog", method: .get).body.readableBytesView)
             let lane = components.laneAnswers.value
@@ -248,7 +248,7 @@ struct ByteLaneTests {
     /// untouched: the answer is the decoder's and the router's (or the lane's behind the decoder), never the byte
     /// lane's. Each request on a connection of its own, as some of these end it.
     @Test func unusualRequestsAreLeftToTheDecoder() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let resolveBody = #"{"items":[{"kind":"sticker","id":"pk-s0"}]}"#
             let chunked = "POST /v1/resolve HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(TestService.gatewayToken)\r\n"
@@ -283,7 +283,7 @@ struct ByteLaneTests {
     }
 
     @Test func pipelinedAnswersKeepTheirOrderBehindARouterRequest() async throws {
-        try await TestService.runLive(idleTimeout: .seconds(30)) { port, client, components in
+        try await TestService.runLive(idleTimeout: .seconds(600)) { port, client, components in
             _ = try await ResolveTests.seed(client, components)
             let catalog = try await client.execute(uri: "/v1/catalog", method: .get)
             // The changes feed reads PostgreSQL; the catalog and pack reads behind it must not overtake it.

@@ -60,13 +60,16 @@ enum TestService {
         assetStore: AssetStoreSetting? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, CatalogServiceComponents) async throws -> Value
     ) async throws -> Value {
-        try await runLive(database: database, readDatabase: readDatabase, poll: poll, idleTimeout: nil, library: library, assetStore: assetStore) { _, client, components in
+        // HummingbirdTesting's client keeps one connection for the whole test and never reconnects: a service that
+        // closed it for idleness would fail every later request with "I/O on closed channel" (two tests of one loaded
+        // run, each idle for over the default 30 s between requests). Within a test, it never does.
+        try await runLive(database: database, readDatabase: readDatabase, poll: poll, idleTimeout: testLimit, library: library, assetStore: assetStore) { _, client, components in
             try await body(client, components)
         }
     }
 
     /// Like `run`, and `body` also gets the port (for raw-socket tests); the idle timeout is short for them (nil:
-    /// the service's default).
+    /// the service's default). A test that uses the client as well sets one longer than it may pause between requests.
     @discardableResult
     static func runLive<Value: Sendable>(
         database: DatabaseURL? = nil, readDatabase: DatabaseURL? = nil, poll: Duration = .seconds(5), idleTimeout: Duration? = .seconds(1),
