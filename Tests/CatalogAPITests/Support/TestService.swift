@@ -9,6 +9,7 @@ import Hummingbird
 @testable import HummingbirdTesting
 import Logging
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// Test settings: tokens are fixed, the database is a fresh one per test on the server `scripts/test` started.
@@ -97,10 +98,10 @@ enum TestService {
                     let client = DeadlineClient(port: port)
                     do {
                         let value = try await body(port, client, components)
-                        try? await client.client.shutdown()
+                        await client.shutdown()
                         return value
                     } catch {
-                        try? await client.client.shutdown()
+                        await client.shutdown()
                         throw error
                     }
                 }
@@ -137,12 +138,34 @@ enum TestService {
     /// long as every other wait of the suite (`requestLimit`). Its read timeout races the answer in a task group that
     /// waits for the answer's promise anyway, so an answer that never comes is ended by `withDeadline` instead. A
     /// failure names the request it was.
-    struct DeadlineClient: TestClientProtocol {
-        let client: TestClient
+    final class DeadlineClient: TestClientProtocol, Sendable {
+        private let current: Mutex<TestClient>
+        let port: Int?
 
         init(port: Int) {
-            client = TestClient(host: "localhost", port: port, configuration: .init(timeout: TestService.requestLimit + .seconds(10)))
+            self.port = port
+            current = Mutex(Self.connected(port: port))
+        }
+
+        static func connected(port: Int) -> TestClient {
+            let client = TestClient(host: "localhost", port: port, configuration: .init(timeout: TestService.requestLimit + .seconds(10)))
             client.connect()
+            return client
+        }
+
+        func shutdown() async {
+            try? await current.withLock { $0 }.shutdown()
+        }
+
+        /// The client, on a fresh connection when the service has closed the last one (its idle timeout, or a
+        /// `Connection: close` answer): as HTTP clients do, a request is never written to a connection known closed.
+        func open() async -> TestClient {
+            let client = current.withLock { $0 }
+            if let channel = try? await client.getChannel(), channel.isActive { return client }
+            let fresh = Self.connected(port: port ?? 0)
+            current.withLock { $0 = fresh }
+            try? await client.shutdown()
+            return fresh
         }
 
         struct Failed: Error, CustomStringConvertible {
@@ -153,13 +176,12 @@ enum TestService {
         }
 
         func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
-            let client = self.client
             var headers = headers
             headers[.connection] = "keep-alive"
             let request = TestClient.Request(uri, method: method, authority: "localhost", headers: headers, body: body)
             let started = ContinuousClock.now
             do {
-                let response = try await withDeadline(TestService.requestLimit, "\(method) \(uri)") { try await client.execute(request) }
+                let response = try await withDeadline(TestService.requestLimit, "\(method) \(uri)") { try await self.open().execute(request) }
                 return TestResponse(head: response.head, body: response.body ?? ByteBuffer(), trailerHeaders: response.trailerHeaders)
             } catch let error as DeadlineExceeded {
                 throw error
@@ -167,8 +189,6 @@ enum TestService {
                 throw Failed(request: "\(method) \(uri)", error: error, after: ContinuousClock.now - started)
             }
         }
-
-        var port: Int? { client.port }
     }
 
     /// Connects to `database`, runs `body` and closes, all within `databaseLimit`.
