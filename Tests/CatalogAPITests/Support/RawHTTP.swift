@@ -72,7 +72,11 @@ final class RawHTTP: @unchecked Sendable {
         try await exchange(port: port, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8))
     }
 
+    /// The first line of the first request sent, for the report of a receive that timed out.
+    private var firstLine = ""
+
     func sendBlocking(_ bytes: [UInt8]) throws {
+        if firstLine.isEmpty { firstLine = String(decoding: bytes.prefix(120).prefix { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self) }
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -92,7 +96,13 @@ final class RawHTTP: @unchecked Sendable {
             if enough(received) { return (received, .enough) }
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             if count == 0 { return (received, .closed) }
-            if count < 0 { return (received, errno == ECONNRESET ? .closed : .failed) }
+            if count < 0 {
+                if errno == ECONNRESET { return (received, .closed) }
+                // Said in the run's output: a read that waited out its timeout is either the test's expectation or a
+                // connection the service left open, and the hunt for the second needs to know which request it was.
+                print("raw client: receive failed (errno \(errno), the timeout among others) after \(received.count) bytes; first request: \(firstLine)")
+                return (received, .failed)
+            }
             received.append(contentsOf: buffer[0..<count])
         }
     }
