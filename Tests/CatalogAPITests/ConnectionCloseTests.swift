@@ -17,7 +17,7 @@ struct ConnectionCloseTests {
         // The service's idle timeout is 600 s here: a close seen within the client's 120 s is the request's doing.
         // (10 s and the default 30 s were too close: a loaded run answered and closed later than 10 s.)
         try await TestService.runLive(idleTimeout: .seconds(600)) { port, _, _ in
-            let raw = try RawHTTP(port: port, receiveTimeout: 120)
+            let raw = try RawHTTP(port: port)
             try await raw.send(request)
             let (text, closed) = await raw.readUntilClosed()
             #expect(closed, "\(text.prefix(200))")
@@ -29,7 +29,7 @@ struct ConnectionCloseTests {
     /// HTTP/1.0 with keep-alive stays open: a second request on it is answered.
     @Test func http10WithKeepAliveStaysOpen() async throws {
         try await TestService.runLive(idleTimeout: .seconds(600)) { port, _, _ in
-            let raw = try RawHTTP(port: port, receiveTimeout: 120)
+            let raw = try RawHTTP(port: port)
             try await raw.send("GET /healthz HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             let (text, closed) = await raw.readUntilClosed()
             #expect(closed)

@@ -184,7 +184,7 @@ struct PackUploadTests {
             body.addFile("filler.bin", [UInt8](repeating: 7, count: CatalogLimits.maximumUploadBytes))
             let head = "POST /v1/admin/packs HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer \(TestService.adminToken)\r\nContent-Type: \(body.contentType)\r\n"
                 + "Content-Length: \(body.finished.count)\r\n\r\n"
-            let raw = try RawHTTP(port: port, receiveTimeout: 120)
+            let raw = try RawHTTP(port: port)
             let upload = Array(head.utf8) + body.finished
             // The server may answer and close before the body is all sent: the sender's error is expected then.
             Thread { try? raw.sendBlocking(upload) }.start()
@@ -247,7 +247,7 @@ struct PackUploadTests {
                         var status = HTTPResponse.Status(code: 0)
                         for attempt in 0..<4 {
                             if attempt > 0 { try await Task.sleep(for: .seconds(1)) }
-                            let answer = try await RawHTTP.exchange(port: port, Array(request.utf8), receiveTimeout: 120)
+                            let answer = try await RawHTTP.exchange(port: port, Array(request.utf8))
                             status = HTTPResponse.Status(code: Int(answer.dropFirst(9).prefix(3)) ?? 0)
                             guard status == .serviceUnavailable else { break }
                         }
