@@ -26,16 +26,39 @@ enum FaultCluster {
         var description: String { "\(command) exited with \(status)" }
     }
 
-    /// Runs the command in the variable and waits for it without blocking a thread: Foundation's `Process` left
-    /// `pg_ctl` unreaped now and then (a zombie, and `waitUntilExit` never returned), so this spawns and polls
-    /// `waitpid` itself.
+    /// Runs the command in the variable and waits for it (`spawn`).
     static func run(_ variable: String) async throws {
         guard let command = ProcessInfo.processInfo.environment[variable] else { throw Missing() }
+        try await spawn(command)
+    }
+
+    /// Runs `command` with bash and waits for it without blocking a thread: Foundation's `Process` left `pg_ctl`
+    /// unreaped now and then (a zombie, and `waitUntilExit` never returned), so this spawns and polls `waitpid`
+    /// itself.
+    ///
+    /// The child gets standard input, output and error and no other descriptor of this process. NIO accepts
+    /// connections without `SOCK_CLOEXEC`, so a child would inherit every connection open in the suite at that
+    /// moment — and `pg_ctl start` leaves a postmaster running that holds them for the rest of the run. A connection
+    /// the service then closed stayed open at the kernel (a second reference to its socket), no FIN went out, and
+    /// the test reading it waited out its client's 120 s: the "connection stuck open" of docs/RELIABILITY.md,
+    /// session 12, seen only in full parallel runs, because only they restart this cluster while other tests talk.
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does not
+    /// import: every descriptor from the given one up is closed in the child.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
+    static func spawn(_ command: String) async throws {
         var pid: pid_t = 0
         let arguments = ["/bin/bash", "-c", command]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        let spawned = posix_spawn(&pid, "/bin/bash", nil, nil, &argv, environ)
+        var actions = posix_spawn_file_actions_t()
+        guard posix_spawn_file_actions_init(&actions) == 0 else { throw CommandFailed(command: command, status: -1) }
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        guard let closeFrom = closeFrom, closeFrom(&actions, 3) == 0 else { throw CommandFailed(command: command, status: -1) }
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, &argv, environ)
         guard spawned == 0 else { throw CommandFailed(command: command, status: spawned) }
         var status: Int32 = 0
         while true {

@@ -19,7 +19,8 @@ final class RawHTTP: @unchecked Sendable {
     static let defaultReceiveTimeout = 120
 
     init(port: Int, receiveTimeout: Int = RawHTTP.defaultReceiveTimeout) throws {
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: a process the suite starts must not hold this connection open (SpawnedChildTests).
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -27,7 +28,9 @@ final class RawHTTP: @unchecked Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { close(descriptor); throw Failure(reason: "connect failed: \(errno)") }
+        // No close here: an initializer that throws once every property is set still runs `deinit`, which closes
+        // the socket (closing it twice could close a descriptor another thread has opened meanwhile).
+        guard connected == 0 else { throw Failure(reason: "connect failed: \(errno)") }
         var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
@@ -131,7 +134,7 @@ extension RawHTTP {
 
     /// A TCP socket bound to a free loopback port.
     static func boundSocket() throws -> (Int32, Int) {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
