@@ -158,8 +158,16 @@ struct OpenIMWebhookController {
     }
 
     /// The UTC day of a send time in milliseconds (today when OpenIM sent none).
-    static func day(sendTimeMilliseconds: Int64) -> String {
-        let date = sendTimeMilliseconds > 0 ? Date(timeIntervalSince1970: Double(sendTimeMilliseconds) / 1000) : Date()
-        return ISO8601.day(date)
+    ///
+    /// A send time that cannot be a real one counts today: none or negative, past the year 9999 (the day would not be
+    /// a `YYYY-MM-DD` PostgreSQL reads, and one such event used to fail every usage flush after it, for good), or
+    /// more than a day ahead of this clock (more than clock skew).
+    static func day(sendTimeMilliseconds: Int64, now: Date = Date()) -> String {
+        let sent = Date(timeIntervalSince1970: Double(sendTimeMilliseconds) / 1000)
+        let plausible = sendTimeMilliseconds > 0 && sendTimeMilliseconds < latestDayMilliseconds && sent.timeIntervalSince(now) <= 86_400
+        return ISO8601.day(plausible ? sent : now)
     }
+
+    /// 10000-01-01T00:00:00Z in milliseconds.
+    static let latestDayMilliseconds: Int64 = 253_402_300_800_000
 }

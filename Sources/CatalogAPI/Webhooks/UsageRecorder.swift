@@ -38,7 +38,10 @@ public final class UsageRecorder: Sendable {
     /// Events waiting for the next flush.
     public var pendingCount: Int { pending.withLock { $0.count } }
 
-    /// Writes the buffered events; on failure they go back into the buffer. Returns how many were newly counted.
+    /// Writes the buffered events. When PostgreSQL is unavailable, or the transaction was rolled back for a conflict
+    /// (SQLSTATE class 40), they go back into the buffer for the next flush; any other failure is about the batch
+    /// itself, which would fail the same way every time, so it is dropped (and counted as dropped) rather than
+    /// blocking every flush after it. Returns how many were newly counted.
     @discardableResult
     public func flush() async throws -> Int {
         let batch = pending.withLock { buffer -> [UsageEvent] in
@@ -49,11 +52,21 @@ public final class UsageRecorder: Sendable {
         do {
             return try await repository.record(batch)
         } catch {
-            pending.withLock { buffer in
-                for event in batch where buffer[event.messageKey] == nil && buffer.count < Self.maximumPending { buffer[event.messageKey] = event }
+            if Self.isWorthRetrying(error) {
+                pending.withLock { buffer in
+                    for event in batch where buffer[event.messageKey] == nil && buffer.count < Self.maximumPending { buffer[event.messageKey] = event }
+                }
+            } else {
+                dropped.withLock { $0 += batch.count }
             }
             throw error
         }
+    }
+
+    /// Whether a failed flush may succeed with the same events later.
+    static func isWorthRetrying(_ error: any Error) -> Bool {
+        if case StoreError.unavailable? = error as? StoreError { return true }
+        return CatalogDatabase.sqlState(error)?.hasPrefix("40") ?? false
     }
 
     /// Recomputes the catalog's popular list; the new catalog version when it changed.
@@ -65,7 +78,7 @@ public final class UsageRecorder: Sendable {
     public static let popularSize = 20
     public static let popularDays = 7
 
-    /// Events dropped because the buffer was full (reset when read).
+    /// Events dropped because the buffer was full or PostgreSQL refused their batch (reset when read).
     func takeDropped() -> Int { dropped.withLock { value in defer { value = 0 }; return value } }
 }
 
@@ -103,12 +116,13 @@ final class UsageService: Service {
         do {
             try await recorder.flush()
         } catch {
-            logger.warning("usage flush failed; events stay buffered", metadata: [
-                "pending": .stringConvertible(recorder.pendingCount), "error.type": .string(String(describing: type(of: error))),
+            logger.warning("usage flush failed", metadata: [
+                "pending": .stringConvertible(recorder.pendingCount), "retried": .stringConvertible(UsageRecorder.isWorthRetrying(error)),
+                "error.type": .string(String(describing: type(of: error))), "sqlstate": .string(CatalogDatabase.sqlState(error) ?? ""),
             ])
         }
         let dropped = recorder.takeDropped()
-        if dropped > 0 { logger.error("usage buffer full; events dropped", metadata: ["dropped": .stringConvertible(dropped)]) }
+        if dropped > 0 { logger.error("usage events dropped (buffer full, or a batch PostgreSQL refused)", metadata: ["dropped": .stringConvertible(dropped)]) }
         guard ContinuousClock.now - lastPopular >= popularInterval else { return }
         lastPopular = ContinuousClock.now
         do {
