@@ -14,6 +14,10 @@ let package = Package(
     dependencies: [.package(path: ".."), .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2")],
     targets: [
         .target(name: "FuzzSupport"),
+        // Whole requests as bytes and their structure-aware mutations (FuzzService's mutator, fuzzed on its own by
+        // FuzzMutator: it runs between inputs, where a trap leaves nothing to reproduce).
+        .target(name: "FuzzRequests"),
+        .executableTarget(name: "FuzzMutator", dependencies: ["FuzzSupport", "FuzzRequests"]),
         .executableTarget(name: "FuzzOpenIMContent", dependencies: ["FuzzSupport", .product(name: "OpenIMContent", package: mainPackage)]),
         .executableTarget(name: "FuzzImages", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: mainPackage)]),
         .executableTarget(name: "FuzzZip", dependencies: ["FuzzSupport", .product(name: "CatalogCore", package: mainPackage)]),
@@ -23,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzService",
             dependencies: [
-                "FuzzSupport", .product(name: "CatalogAPI", package: mainPackage), .product(name: "CatalogStore", package: mainPackage),
+                "FuzzSupport", "FuzzRequests", .product(name: "CatalogAPI", package: mainPackage), .product(name: "CatalogStore", package: mainPackage),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

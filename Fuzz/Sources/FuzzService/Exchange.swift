@@ -1,3 +1,4 @@
+import FuzzRequests
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import FuzzRequests
 import Foundation
 
 /// Counts of what was sent and answered, by route family and status class; printed when the run ends, so a run

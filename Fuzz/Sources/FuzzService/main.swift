@@ -1,4 +1,5 @@
 import Foundation
+import FuzzRequests
 import FuzzSupport
 
 /// Whole HTTP requests — request line, header fields, body — sent to the real service running in this process:

@@ -3,9 +3,10 @@
 func LLVMFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
 
 /// A small deterministic generator: libFuzzer hands the mutator a seed, and the same seed must give the same mutation.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
+public struct SplitMix: RandomNumberGenerator {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -17,8 +18,8 @@ struct SplitMix: RandomNumberGenerator {
 /// Structure-aware mutations of whole requests: the body as multipart, zip or JSON where its Content-Type says so,
 /// the header fields and the request line as HTTP; libFuzzer's byte mutations for the rest. Content-Length is set
 /// to the body's length afterwards (except now and then), so most mutants reach the route rather than the framing.
-enum RequestMutator {
-    static func mutate(_ input: [UInt8], maxSize: Int, random: inout SplitMix) -> [UInt8] {
+public enum RequestMutator {
+    public static func mutate(_ input: [UInt8], maxSize: Int, random: inout SplitMix) -> [UInt8] {
         guard var request = RawRequest(input), Int.random(in: 0..<16, using: &random) != 0 else {
             return byteMutated(input, maxSize: maxSize)
         }
@@ -122,9 +123,12 @@ enum ZipMutations {
             for _ in 0..<Int.random(in: 1...8, using: &random) {
                 bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
             }
-        case 4 where central.count >= 1 && !end.isEmpty:  // duplicate a central-directory entry
+        case 4 where !central.isEmpty:  // duplicate a central-directory entry
+            // It ends where the next central entry or end record begins, or with the bytes. (Taking the last end
+            // record anywhere trapped on a mutant whose only end record came before the entry: a range whose end
+            // preceded its start, in this mutator — the crash of session 13's long FuzzService run.)
             let start = central.randomElement(using: &random)!
-            let next = (central.first(where: { $0 > start }) ?? end.last!)
+            let next = central.first(where: { $0 > start }) ?? end.first(where: { $0 > start }) ?? bytes.count
             bytes.insert(contentsOf: bytes[start..<next], at: next)
         default:
             bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &random)))

@@ -1,13 +1,13 @@
 /// An HTTP/1.1 request as bytes, split into the parts the mutators change: request line, header fields, body.
-struct RawRequest {
-    var method: [UInt8]
-    var target: [UInt8]
-    var version: [UInt8]
-    var headers: [(name: [UInt8], value: [UInt8])]
-    var body: [UInt8]
+public struct RawRequest {
+    public var method: [UInt8]
+    public var target: [UInt8]
+    public var version: [UInt8]
+    public var headers: [(name: [UInt8], value: [UInt8])]
+    public var body: [UInt8]
 
     /// Splits `bytes` at the first empty line; nil when there is none or the request line has no three parts.
-    init?(_ bytes: [UInt8]) {
+    public init?(_ bytes: [UInt8]) {
         guard let headEnd = Bytes.find([0x0D, 0x0A, 0x0D, 0x0A], in: bytes, from: 0) else { return nil }
         var lines = Bytes.split(Array(bytes[..<headEnd]), on: [0x0D, 0x0A])
         guard !lines.isEmpty else { return nil }
@@ -26,7 +26,7 @@ struct RawRequest {
     }
 
     /// The value of the first header named `name` (ASCII case-insensitive).
-    func header(_ name: String) -> [UInt8]? {
+    public func header(_ name: String) -> [UInt8]? {
         let wanted = Array(name.lowercased().utf8)
         return headers.first(where: { Bytes.lowercased($0.name) == wanted })?.value
     }
@@ -39,7 +39,7 @@ struct RawRequest {
 
     /// The request as bytes; with `fixingLength` its Content-Length is the body's (added when missing, unless the
     /// request is chunked).
-    func serialized(fixingLength: Bool) -> [UInt8] {
+    public func serialized(fixingLength: Bool) -> [UInt8] {
         var request = self
         if fixingLength, request.header("transfer-encoding") == nil, !(request.body.isEmpty && request.header("content-length") == nil) {
             request.setHeader("Content-Length", Array(String(request.body.count).utf8))
@@ -51,8 +51,8 @@ struct RawRequest {
 }
 
 /// Byte-slice helpers the mutators share.
-enum Bytes {
-    static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+public enum Bytes {
+    public static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
         guard !needle.isEmpty, bytes.count >= needle.count, start <= bytes.count - needle.count else { return nil }
         var index = max(0, start)
         while index <= bytes.count - needle.count {
@@ -62,7 +62,7 @@ enum Bytes {
         return nil
     }
 
-    static func findAll(_ needle: [UInt8], in bytes: [UInt8]) -> [Int] {
+    public static func findAll(_ needle: [UInt8], in bytes: [UInt8]) -> [Int] {
         var found: [Int] = []
         var from = 0
         while let index = find(needle, in: bytes, from: from) {
@@ -72,7 +72,7 @@ enum Bytes {
         return found
     }
 
-    static func split(_ bytes: [UInt8], on separator: [UInt8]) -> [[UInt8]] {
+    public static func split(_ bytes: [UInt8], on separator: [UInt8]) -> [[UInt8]] {
         var pieces: [[UInt8]] = []
         var start = 0
         while let index = find(separator, in: bytes, from: start) {
@@ -83,9 +83,9 @@ enum Bytes {
         return pieces
     }
 
-    static func lowercased(_ bytes: [UInt8]) -> [UInt8] {
+    public static func lowercased(_ bytes: [UInt8]) -> [UInt8] {
         bytes.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }
     }
 
-    static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+    public static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }
