@@ -32,6 +32,13 @@ enum FaultCluster {
         try await spawn(command)
     }
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does not
+    /// import: every descriptor from the given one up is closed in the child.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     /// Runs `command` with bash and waits for it without blocking a thread: Foundation's `Process` left `pg_ctl`
     /// unreaped now and then (a zombie, and `waitUntilExit` never returned), so this spawns and polls `waitpid`
     /// itself.
@@ -42,13 +49,6 @@ enum FaultCluster {
     /// the service then closed stayed open at the kernel (a second reference to its socket), no FIN went out, and
     /// the test reading it waited out its client's 120 s: the "connection stuck open" of docs/RELIABILITY.md,
     /// session 12, seen only in full parallel runs, because only they restart this cluster while other tests talk.
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does not
-    /// import: every descriptor from the given one up is closed in the child.
-    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
-
     static func spawn(_ command: String) async throws {
         var pid: pid_t = 0
         let arguments = ["/bin/bash", "-c", command]
