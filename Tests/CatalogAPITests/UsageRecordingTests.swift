@@ -38,29 +38,19 @@ struct UsageRecordingTests {
         }
     }
 
-    /// A repository that fails every write with the given error.
-    struct FailingRepository: UsageRepository {
-        let error: any Error
-        func record(_ events: [UsageEvent]) async throws -> Int { throw error }
-        func stats(from: String, to: String, limit: Int) async throws -> UsageStats { throw error }
-        func refreshPopular(limit: Int, days: Int) async throws -> Int64? { nil }
-    }
-
-    struct RefusedBatch: Error {}
-
-    @Test func aBatchPostgreSQLRefusesIsDroppedAndAnOutageKeepsIt() async throws {
-        let events = (0..<3).map { UsageEvent(messageKey: "m\($0)", usage: .sticker("pk-s0"), day: "2026-11-30") }
-
-        let outage = UsageRecorder(repository: FailingRepository(error: StoreError.unavailable))
-        for event in events { outage.add(event) }
-        await #expect(throws: StoreError.self) { try await outage.flush() }
-        #expect(outage.pendingCount == 3)
-        #expect(outage.takeDropped() == 0)
-
-        let refused = UsageRecorder(repository: FailingRepository(error: RefusedBatch()))
-        for event in events { refused.add(event) }
-        await #expect(throws: RefusedBatch.self) { try await refused.flush() }
-        #expect(refused.pendingCount == 0)
-        #expect(refused.takeDropped() == 3)
+    /// A batch PostgreSQL refuses for what it holds (a day it cannot read) is dropped and counted as dropped, and
+    /// the next batch is written. (Events kept through an outage: `WebhookTests.webhooksKeepAnsweringWhilePostgreSQLIsAway`.)
+    @Test func aBatchPostgreSQLRefusesIsDroppedAndTheNextIsWritten() async throws {
+        try await TestService.run { client, components in
+            _ = try await ResolveTests.seed(client, components)
+            let usage = components.usage
+            usage.add(UsageEvent(messageKey: "unreadable-day", usage: .sticker("pk-s0"), day: "506713-02-"))
+            await #expect(throws: (any Error).self) { try await usage.flush() }
+            #expect(usage.pendingCount == 0)
+            #expect(usage.takeDropped() == 1)
+            usage.add(UsageEvent(messageKey: "readable-day", usage: .sticker("pk-s0"), day: "2026-11-30"))
+            #expect(try await usage.flush() == 1)
+            #expect(try await TestService.query(components.configuration.databaseURL, "SELECT day::text FROM sticker_usage", as: String.self) == ["2026-11-30"])
+        }
     }
 }
