@@ -45,9 +45,21 @@ public struct PreparedRepresentation: Sendable {
 }
 
 /// A sticker as the resolver and webhooks see it.
-public struct ResolvedSticker: Sendable, Equatable {
-    public var packId: String
-    public var payload: StickerPayload
+///
+/// A class: requests look stickers up by the dozen (a user's library marks each of its 70 stickers available or not),
+/// and a lookup then costs one reference, not a copy of every string of the payload.
+public final class ResolvedSticker: Sendable, Equatable {
+    public let packId: String
+    public let payload: StickerPayload
+
+    public init(packId: String, payload: StickerPayload) {
+        self.packId = packId
+        self.payload = payload
+    }
+
+    public static func == (lhs: ResolvedSticker, rhs: ResolvedSticker) -> Bool {
+        lhs.packId == rhs.packId && lhs.payload == rhs.payload
+    }
 }
 
 /// An immutable, fully prepared catalog at one version. Built once per version and swapped in atomically;

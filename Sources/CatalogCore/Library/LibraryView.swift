@@ -41,10 +41,12 @@ public struct LibraryView: Sendable {
             object.member("cap", settings.cap(list))
             object.member("items") { items in
                 items.array(ids) { array, id in
+                    // One lookup per item: a sticker's entry gives both its availability and its pack.
+                    let packId = list.holdsPacks ? nil : snapshot.stickers[id]?.packId
                     array.object { item in
-                        item.member("available", isAvailable(id, in: list))
+                        item.member("available", list.holdsPacks ? isAvailable(id, in: list) : packId != nil)
                         item.member("id", id)
-                        if !list.holdsPacks, let sticker = snapshot.stickers[id] { item.member("packId", sticker.packId) }
+                        if let packId { item.member("packId", packId) }
                     }
                 }
             }
