@@ -79,7 +79,7 @@ func buildRouter(components: CatalogServiceComponents) -> (Router<AppRequestCont
     let configuration = components.configuration
     // HEAD wherever GET is (RFC 9110 §9.3.2): the GET handler's answer without its body, unless a route declares HEAD.
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: RequestLoggingMiddleware(accessLog: components.accessLog))
     router.add(middleware: ProblemMiddleware())
     let routeMethods = RouteMethods()

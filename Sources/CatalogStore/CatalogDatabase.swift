@@ -53,6 +53,7 @@ public final class CatalogDatabase: Service, Sendable {
         self.maximumConnections = maximumConnections
         self.standby = standby
         self.standbyOf = standbyOf
+        self.watchdog = OperationWatchdog(closedConnectionGrace: Self.closedConnectionGrace, logger: logger)
         let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
         self.pool = Mutex(PoolState(client: client))
     }
@@ -158,6 +159,9 @@ public final class CatalogDatabase: Service, Sendable {
     /// How long a body may still run after its connection closed before the caller is answered "unavailable".
     static let closedConnectionGrace: Duration = .seconds(2)
 
+    /// Every operation's acquire timeout and connection, watched from one task.
+    let watchdog: OperationWatchdog
+
     /// The wait for a connection now.
     var currentAcquireTimeout: Duration {
         standbyOf || pool.withLock { $0.failed } ? Self.acquireTimeout : Self.busyAcquireTimeout
@@ -225,22 +229,18 @@ public final class CatalogDatabase: Service, Sendable {
             // arrives after the caller was told "unavailable" is handed back without running `body`.
             return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
                 lease.set(continuation)
+                // Watched from here on (after `set`, so a timeout always finds the continuation to answer).
+                let id = watchdog.watch(lease, acquireTimeout: currentAcquireTimeout)
                 Task {
+                    defer { self.watchdog.end(id) }
                     do {
                         let value: Result? = try await client.withConnection { connection in
                             guard lease.start() else { return nil }
                             // The safety net for the postgres-nio hang described at `transaction`: once the
                             // connection has closed, a body still waiting after a grace period is answered
-                            // "unavailable" (its query will never complete; the caller must not wait with it).
-                            // (A watcher per operation, not a closeFuture callback: those would pile up on a
-                            // pooled connection for as long as it lives.)
-                            let watcher = Task {
-                                while !connection.isClosed { try await Task.sleep(for: .milliseconds(500)) }
-                                try await Task.sleep(for: Self.closedConnectionGrace)
-                                self.logger.warning("PostgreSQL connection closed under a running operation that did not end; answering unavailable")
-                                lease.finish(.failure(StoreError.unavailable))
-                            }
-                            defer { watcher.cancel() }
+                            // "unavailable" by the watchdog (its query will never complete; the caller must not
+                            // wait with it).
+                            self.watchdog.running(id, on: connection)
                             let value = try await body(connection)
                             // With a standby, reads after this operation must see its effects: note the WAL position.
                             if self.standby != nil { await self.noteWritePosition(on: connection) }
@@ -254,11 +254,6 @@ public final class CatalogDatabase: Service, Sendable {
                         lease.finish(.failure(error))
                     }
                 }
-                let timeout = self.currentAcquireTimeout
-                lease.setTimer(Task {
-                    try? await Task.sleep(for: timeout)
-                    lease.abandon()
-                })
             }
         } catch is AcquireTimedOut {
             // No connection in time. While PostgreSQL is believed up this is contention, not an outage: answer
@@ -323,63 +318,6 @@ public final class CatalogDatabase: Service, Sendable {
                 answer.resume(false)
             }
         }
-    }
-}
-
-/// One pooled operation racing its acquire timeout: the body runs only if the connection came first.
-final class Lease<Value: Sendable>: Sendable {
-    enum Phase { case waiting, running, done }
-    private let state = Mutex<(phase: Phase, continuation: CheckedContinuation<Value, any Error>?, timer: Task<Void, Never>?)>((.waiting, nil, nil))
-
-    func set(_ continuation: CheckedContinuation<Value, any Error>) {
-        state.withLock { $0.continuation = continuation }
-    }
-
-    /// The acquire timeout's sleeper: cancelled as soon as the wait is over, so that no operation leaves a task
-    /// sleeping out its 15 s behind it (at thousands of operations a second, tens of thousands of pending timers).
-    func setTimer(_ timer: Task<Void, Never>) {
-        let over = state.withLock { current -> Bool in
-            guard current.phase == .waiting else { return true }
-            current.timer = timer
-            return false
-        }
-        if over { timer.cancel() }
-    }
-
-    /// The connection arrived: may the body run? False once the caller was answered.
-    func start() -> Bool {
-        let (started, timer) = state.withLock { current -> (Bool, Task<Void, Never>?) in
-            guard current.phase == .waiting else { return (false, nil) }
-            current.phase = .running
-            defer { current.timer = nil }
-            return (true, current.timer)
-        }
-        timer?.cancel()
-        return started
-    }
-
-    /// The operation ended (or failed before it began): answer the caller unless it was answered already.
-    func finish(_ result: Result<Value, any Error>) {
-        let (continuation, timer) = state.withLock { current -> (CheckedContinuation<Value, any Error>?, Task<Void, Never>?) in
-            // A failure after the timeout answered is dropped; a body that ran always reports.
-            guard current.phase != .done else { return (nil, nil) }
-            current.phase = .done
-            defer { current.continuation = nil; current.timer = nil }
-            return (current.continuation, current.timer)
-        }
-        timer?.cancel()
-        continuation?.resume(with: result)
-    }
-
-    /// The acquire timeout passed: answer "unavailable" if no connection has arrived yet.
-    func abandon() {
-        let continuation = state.withLock { current -> CheckedContinuation<Value, any Error>? in
-            guard current.phase == .waiting else { return nil }
-            current.phase = .done
-            defer { current.continuation = nil }
-            return current.continuation
-        }
-        continuation?.resume(throwing: CatalogDatabase.AcquireTimedOut())
     }
 }
 

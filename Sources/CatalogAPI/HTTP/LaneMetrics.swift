@@ -6,8 +6,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// The byte lane's requests in the same Prometheus series as Hummingbird's `MetricsMiddleware` (`hb_requests`,
-/// `http_server_request_duration`, by route pattern, method and status), with the metric objects made once.
+/// The request series of Hummingbird's `MetricsMiddleware` (`hb_requests`, `http_server_request_duration`, by route
+/// pattern, method and status; `http_server_active_requests` by method), with the metric objects made once: the byte
+/// lane and the router's `RequestMetricsMiddleware` both record into them.
 final class LaneMetrics: Sendable {
     static let shared = LaneMetrics()
 
@@ -18,6 +19,7 @@ final class LaneMetrics: Sendable {
     }
 
     private let cache = Mutex<[Key: (Counter, Timer)]>([:])
+    private let activeMeters = Mutex<[HTTPRequest.Method: Meter]>([:])
 
     /// The series of one route, method and status (connections hold on to theirs).
     func handles(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status) -> (Counter, Timer) {
@@ -29,6 +31,16 @@ final class LaneMetrics: Sendable {
                            Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds))
             cache[key] = metrics
             return metrics
+        }
+    }
+
+    /// Requests of `method` in progress.
+    func activeRequests(_ method: HTTPRequest.Method) -> Meter {
+        activeMeters.withLock { meters in
+            if let meter = meters[method] { return meter }
+            let meter = Meter(label: "http.server.active_requests", dimensions: [("http.request.method", method.rawValue)])
+            meters[method] = meter
+            return meter
         }
     }
 }
