@@ -1,4 +1,5 @@
 import CatalogCore
+import OpenIMContent
 import Foundation
 import Testing
 
@@ -79,5 +80,33 @@ struct LibraryEditTests {
         #expect(throws: PackValidationError(.invalid, [FieldIssue(field: "items[0]", message: "is not an id: \(Slug.rule)")])) {
             try LibraryDocumentParser.parse(Array(#"{"items":["Not An Id"]}"#.utf8))
         }
+    }
+
+    /// The library's item lists are written with plain appends for speed; they must be byte for byte what
+    /// `JSONWriter` writes for the same objects (sorted keys, the same escaping), since their ETags are hashes of them.
+    @Test func itemListsAreExactlyWhatJSONWriterWrites() throws {
+        // Available and withdrawn stickers and packs, unknown ids, and ids that need escaping (stored by hand, as a
+        // database restore could).
+        let stored = StoredLibrary(
+            installed: ["pb", "old", "gone", "q\"uote"], favorites: ["pa-s1", "old-s0", "nope", "ctl\u{1}é"],
+            recents: [], hidden: ["pa"]
+        )
+        let view = Self.view(stored)
+        for list in LibraryList.allCases {
+            var reference = JSONWriter()
+            reference.array(view.ids(list)) { array, id in
+                array.object { item in
+                    let sticker = list.holdsPacks ? nil : Self.snapshot.stickers[id]
+                    item.member("available", list.holdsPacks ? Self.snapshot.packs[id] != nil : sticker != nil)
+                    item.member("id", id)
+                    item.member("packId", sticker?.packId)
+                }
+            }
+            #expect(view.itemsBytes(list) == reference.bytes, "\(list)")
+            #expect(try JSONSerialization.jsonObject(with: Data(view.itemsBytes(list))) is [Any])
+        }
+        let favorites = try #require(JSONSerialization.jsonObject(with: Data(view.itemsBytes(.favorites))) as? [[String: Any]])
+        #expect(favorites.map { $0["available"] as? Bool } == [true, false, false, false])
+        #expect(favorites.first?["packId"] as? String == "pa")
     }
 }

@@ -36,24 +36,44 @@ public struct LibraryView: Sendable {
     }
 
     func write(_ list: LibraryList, to writer: inout JSONWriter) {
-        let ids = ids(list)
         writer.object { object in
             object.member("cap", settings.cap(list))
-            object.member("items") { items in
-                items.array(ids) { array, id in
-                    // One lookup per item: a sticker's entry gives both its availability and its pack.
-                    let packId = list.holdsPacks ? nil : snapshot.stickers[id]?.packId
-                    array.object { item in
-                        item.member("available", list.holdsPacks ? isAvailable(id, in: list) : packId != nil)
-                        item.member("id", id)
-                        if let packId { item.member("packId", packId) }
-                    }
-                }
-            }
+            object.member("items") { $0.raw(itemsBytes(list)) }
             object.member("list", list.rawValue)
             object.member("version", stored.version(list))
         }
     }
+
+    /// `[{"available":…,"id":…,"packId"?:…},…]` for `list`, keys sorted as `JSONWriter` would write them.
+    ///
+    /// Written with plain appends rather than `JSONWriter`'s nested closures: a library holds about 80 items, and
+    /// writing each as an object through the closures was a tenth of a library read's CPU.
+    public func itemsBytes(_ list: LibraryList) -> [UInt8] {
+        let ids = ids(list)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2 + ids.count * 72)
+        bytes.append(UInt8(ascii: "["))
+        for (index, id) in ids.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            // One lookup per item: a sticker's entry gives both its availability and its pack.
+            let packId = list.holdsPacks ? nil : snapshot.stickers[id]?.packId
+            let available = list.holdsPacks ? isAvailable(id, in: list) : packId != nil
+            bytes.append(contentsOf: available ? Self.availableItem : Self.unavailableItem)
+            JSONWriter.appendEscaped(id, to: &bytes)
+            if let packId {
+                bytes.append(contentsOf: Self.packIdKey)
+                JSONWriter.appendEscaped(packId, to: &bytes)
+            }
+            bytes.append(contentsOf: Self.itemEnd)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
+    }
+
+    private static let availableItem = Array(#"{"available":true,"id":""#.utf8)
+    private static let unavailableItem = Array(#"{"available":false,"id":""#.utf8)
+    private static let packIdKey = Array(#"","packId":""#.utf8)
+    private static let itemEnd = Array(#""}"#.utf8)
 
     /// All four lists: `{"favorites", "hidden", "installed", "recents", "userId"}`.
     public func libraryBytes() -> [UInt8] {
