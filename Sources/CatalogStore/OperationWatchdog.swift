@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 
@@ -17,8 +19,11 @@ protocol WatchedOperation: AnyObject, Sendable {
 ///
 /// One sweep every `interval` rather than timers per operation: an operation used to start two tasks, each sleeping
 /// on a Dispatch timer (15 s and 500 ms) and cancelled moments later, which at thousands of operations a second cost
-/// about a tenth of a library read's CPU. Registering and ending is now an insert and a remove under a lock. The
-/// sweeping task runs only while operations are in flight.
+/// about a tenth of a library read's CPU. Registering and ending is now an insert and a remove under a lock.
+///
+/// The sweep is a repeated task on a NIO event loop, scheduled only while operations are in flight — not a Swift
+/// task: when CPU-bound work fills Swift's cooperative threads (two here), a sleeping task can wake seconds late,
+/// and a timeout is only worth its name if it fires on time.
 final class OperationWatchdog: Sendable {
     private struct Entry {
         let operation: any WatchedOperation
@@ -37,11 +42,16 @@ final class OperationWatchdog: Sendable {
     let interval: Duration
     let closedConnectionGrace: Duration
     let logger: Logger
+    private let eventLoop: any EventLoop
 
-    init(interval: Duration = .milliseconds(250), closedConnectionGrace: Duration, logger: Logger) {
+    init(
+        interval: Duration = .milliseconds(250), closedConnectionGrace: Duration, logger: Logger,
+        eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
+    ) {
         self.interval = interval
         self.closedConnectionGrace = closedConnectionGrace
         self.logger = logger
+        self.eventLoop = eventLoop
     }
 
     /// Starts watching `operation`, which gives up on a connection after `acquireTimeout`; its id.
@@ -53,7 +63,12 @@ final class OperationWatchdog: Sendable {
             defer { state.sweeping = true }
             return (state.nextID, !state.sweeping)
         }
-        if startSweeping { Task { await self.sweep() } }
+        if startSweeping {
+            let period = TimeAmount.nanoseconds(Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
+            eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { task in
+                if self.sweep() { task.cancel() }
+            }
+        }
         return id
     }
 
@@ -70,41 +85,38 @@ final class OperationWatchdog: Sendable {
     /// Operations being watched.
     var count: Int { state.withLock { $0.entries.count } }
 
-    private func sweep() async {
-        while true {
-            try? await Task.sleep(for: interval)
-            let now = ContinuousClock.now
-            let (expired, lost, done) = state.withLock { state -> ([any WatchedOperation], [any WatchedOperation], Bool) in
-                var expired: [any WatchedOperation] = []
-                var lost: [any WatchedOperation] = []
-                for (id, entry) in state.entries {
-                    guard let connection = entry.connection else {
-                        if now >= entry.acquireDeadline {
-                            expired.append(entry.operation)
-                            state.entries[id] = nil
-                        }
-                        continue
-                    }
-                    guard connection.isClosed else { continue }
-                    guard let since = entry.closedSince else {
-                        state.entries[id]?.closedSince = now
-                        continue
-                    }
-                    if now - since >= closedConnectionGrace {
-                        lost.append(entry.operation)
+    /// One sweep; whether the watch is over (nothing left to watch: the next operation schedules it again).
+    private func sweep() -> Bool {
+        let now = ContinuousClock.now
+        let (expired, lost, done) = state.withLock { state -> ([any WatchedOperation], [any WatchedOperation], Bool) in
+            var expired: [any WatchedOperation] = []
+            var lost: [any WatchedOperation] = []
+            for (id, entry) in state.entries {
+                guard let connection = entry.connection else {
+                    if now >= entry.acquireDeadline {
+                        expired.append(entry.operation)
                         state.entries[id] = nil
                     }
+                    continue
                 }
-                // Nothing left to watch: stop, and let the next operation start a sweep again.
-                if state.entries.isEmpty { state.sweeping = false }
-                return (expired, lost, !state.sweeping)
+                guard connection.isClosed else { continue }
+                guard let since = entry.closedSince else {
+                    state.entries[id]?.closedSince = now
+                    continue
+                }
+                if now - since >= closedConnectionGrace {
+                    lost.append(entry.operation)
+                    state.entries[id] = nil
+                }
             }
-            for operation in expired { operation.abandon() }
-            if !lost.isEmpty {
-                logger.warning("PostgreSQL connection closed under a running operation that did not end; answering unavailable", metadata: ["operations": "\(lost.count)"])
-            }
-            for operation in lost { operation.connectionLost() }
-            if done { return }
+            if state.entries.isEmpty { state.sweeping = false }
+            return (expired, lost, !state.sweeping)
         }
+        for operation in expired { operation.abandon() }
+        if !lost.isEmpty {
+            logger.warning("PostgreSQL connection closed under a running operation that did not end; answering unavailable", metadata: ["operations": "\(lost.count)"])
+        }
+        for operation in lost { operation.connectionLost() }
+        return done
     }
 }
