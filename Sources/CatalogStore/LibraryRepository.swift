@@ -44,31 +44,30 @@ public struct PostgresLibraryRepository: LibraryRepository {
 
     /// The read every library GET makes, prepared once per connection: PostgreSQL then neither parses nor plans it
     /// again, which at thousands of reads a second is about half of its work for this query.
-    struct LibraryRowStatement: PostgresPreparedStatement {
+    struct LibraryRowStatement: LibraryRowQuery {
         static let name = "catalog_library_row"
         static let sql = "SELECT \(columns) FROM user_libraries WHERE user_id = $1"
-        typealias Row = PostgresLibraryRepository.Row
         let userId: String
+    }
 
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings()
-            bindings.append(userId)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Row {
-            try row.decode(Row.self)
-        }
+    /// The same row locked for the rest of the transaction (every change).
+    struct LockedLibraryRowStatement: LibraryRowQuery {
+        static let name = "catalog_library_row_for_update"
+        static let sql = "SELECT \(columns) FROM user_libraries WHERE user_id = $1 FOR UPDATE"
+        let userId: String
     }
 
     public func update(userId: String, _ change: @escaping @Sendable (StoredLibrary) throws -> StoredLibrary) async throws -> StoredLibrary {
         try await database.transaction { connection in
-            // The row exists before it is locked, so two first writes of a new user queue on the lock rather than
-            // both inserting.
-            try await connection.query("INSERT INTO user_libraries (user_id) VALUES (\(userId)) ON CONFLICT DO NOTHING", logger: logger)
-            var current = StoredLibrary.empty
-            let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM user_libraries WHERE user_id = \(userId) FOR UPDATE", logger: logger)
-            for try await row in rows.decode(Row.self) { current = Self.library(row) }
+            var locked: StoredLibrary?
+            for try await row in try await connection.execute(LockedLibraryRowStatement(userId: userId), logger: logger) { locked = Self.library(row) }
+            if locked == nil {
+                // A new user: the row exists before it is locked, so two first writes queue on the lock rather than
+                // both inserting. (Users seen before skip this round trip.)
+                try await connection.query("INSERT INTO user_libraries (user_id) VALUES (\(userId)) ON CONFLICT DO NOTHING", logger: logger)
+                for try await row in try await connection.execute(LockedLibraryRowStatement(userId: userId), logger: logger) { locked = Self.library(row) }
+            }
+            let current = locked ?? .empty
             var next = try change(current)
             var changed = false
             for list in LibraryList.allCases {
@@ -129,5 +128,22 @@ public struct PostgresLibraryRepository: LibraryRepository {
                 """, binds: binds),
             logger: logger
         )
+    }
+}
+
+/// A prepared read of one user's row: the user id is the only parameter, the row the library's columns.
+protocol LibraryRowQuery: PostgresPreparedStatement where Row == PostgresLibraryRepository.Row {
+    var userId: String { get }
+}
+
+extension LibraryRowQuery {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(userId)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
     }
 }

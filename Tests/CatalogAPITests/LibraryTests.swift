@@ -150,6 +150,25 @@ struct LibraryTests {
         }
     }
 
+    /// A user's first changes, made at once from several devices, queue on the row the first of them creates: none
+    /// is lost (a user seen before skips the insert, so this is the one path where the row does not exist yet).
+    @Test func concurrentFirstChangesOfANewUserAreAllKept() async throws {
+        try await TestService.run(library: Self.library) { client, components in
+            try await Self.seed(client, components)
+            let stickers = ["pa-s0", "pb-s1", "pc-s2"]
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for sticker in stickers {
+                    group.addTask { try await Self.send(client, .post, "/v1/users/brand-new/library/favorites/\(sticker)").status.code }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { (200...201).contains($0) }, "\(statuses)")
+            let favorites = try await Self.get(client, "/v1/users/brand-new/library/favorites")
+            #expect(Set(Self.ids(favorites.json)) == Set(stickers))
+            #expect(favorites.json["version"] == .integer(3))
+        }
+    }
+
     @Test func archivedPacksStayMarkedUnavailable() async throws {
         try await TestService.run(library: Self.library) { client, components in
             try await Self.seed(client, components)
