@@ -96,17 +96,19 @@ request = function() i = i % #paths + 1; headers["If-None-Match"] = tags[i]; ret
 """
     row("GET library with If-None-Match (304), 2,000 users", wrk(script(work, "cond", cond_lua)))
 
-    # A favorite added: every request another user (threads start half a million apart).
+    # A favorite added: every request another user (threads start half a million apart), from a stretch of users
+    # chosen by the clock, so that a run a minute later adds again rather than finding the sticker already there.
+    offset = int(time.time()) % 1200 * 400
     fav_lua = f"""local headers = {headers_lua(auth)}
 local n = 0
 local thread_index = 0
-setup = function(thread) thread:set("start", thread_index * 500000); thread_index = thread_index + 1 end
+setup = function(thread) thread:set("start", thread_index * 500000 + {offset}); thread_index = thread_index + 1 end
 init = function(args) n = start end
 request = function() n = n + 1; return wrk.format('POST', '/v1/users/user' .. n .. '/library/favorites/blob-happy', headers) end
 """
     fav = wrk(script(work, "fav", fav_lua))
     row("POST favorite added (one per user)", fav)
-    _, body = get("/v1/users/user10/library/favorites")
+    _, body = get(f"/v1/users/user{offset + 10}/library/favorites")
     added = json.loads(body)["items"][0]["id"] == "blob-happy"
 
     # After-send webhooks: distinct messages and senders, a real sticker payload.
@@ -164,7 +166,7 @@ delay = function() carried = carried + {wait:.4f}; local whole = math.floor(carr
     for user in (10, 11, 12, 500010, 500011):
         _, body = get(f"/v1/users/user{user}/library/recents")
         sample.append(json.loads(body)["items"][0]["id"] == "blob-wink")
-    print(f"\nfavorite landed for user10: {added}; recents led by the webhook's sticker for sampled senders: {sample}")
+    print(f"\nfavorite landed for user{offset + 10}: {added}; recents led by the webhook's sticker for sampled senders: {sample}")
 
 
 if __name__ == "__main__":
