@@ -57,6 +57,37 @@ public struct PostgresLibraryRepository: LibraryRepository {
         let userId: String
     }
 
+    /// Every change's write of the four lists and their versions, prepared like the reads.
+    struct LibraryUpdateStatement: PostgresPreparedStatement {
+        static let name = "catalog_library_update"
+        static let sql = """
+            UPDATE user_libraries SET installed = $2, installed_version = $3, favorites = $4, favorites_version = $5,
+                recents = $6, recents_version = $7, hidden = $8, hidden_version = $9, updated_at = now()
+            WHERE user_id = $1 RETURNING updated_at
+            """
+        typealias Row = Date
+        let userId: String
+        let library: StoredLibrary
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings()
+            bindings.append(userId)
+            try bindings.append(library.installed, context: .default)
+            bindings.append(library.version(.installed))
+            try bindings.append(library.favorites, context: .default)
+            bindings.append(library.version(.favorites))
+            try bindings.append(library.recents, context: .default)
+            bindings.append(library.version(.recents))
+            try bindings.append(library.hidden, context: .default)
+            bindings.append(library.version(.hidden))
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Date {
+            try row.decode(Date.self)
+        }
+    }
+
     public func update(userId: String, _ change: @escaping @Sendable (StoredLibrary) throws -> StoredLibrary) async throws -> StoredLibrary {
         try await database.transaction { connection in
             var locked: StoredLibrary?
@@ -76,17 +107,8 @@ public struct PostgresLibraryRepository: LibraryRepository {
                 changed = changed || moved
             }
             guard changed else { return current }
-            let updated = try await connection.query(
-                """
-                UPDATE user_libraries SET installed = \(next.installed), installed_version = \(next.version(.installed)),
-                    favorites = \(next.favorites), favorites_version = \(next.version(.favorites)),
-                    recents = \(next.recents), recents_version = \(next.version(.recents)),
-                    hidden = \(next.hidden), hidden_version = \(next.version(.hidden)), updated_at = now()
-                WHERE user_id = \(userId) RETURNING updated_at
-                """,
-                logger: logger
-            )
-            for try await date in updated.decode(Date.self) { next.updatedAt = date }
+            let updated = try await connection.execute(LibraryUpdateStatement(userId: userId, library: next), logger: logger)
+            for try await date in updated { next.updatedAt = date }
             return next
         }
     }
