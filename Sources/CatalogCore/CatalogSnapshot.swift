@@ -48,17 +48,13 @@ public struct PreparedRepresentation: Sendable {
 ///
 /// A class: requests look stickers up by the dozen (a user's library marks each of its 70 stickers available or not),
 /// and a lookup then costs one reference, not a copy of every string of the payload.
-public final class ResolvedSticker: Sendable, Equatable {
+public final class ResolvedSticker: Sendable {
     public let packId: String
     public let payload: StickerPayload
 
     public init(packId: String, payload: StickerPayload) {
         self.packId = packId
         self.payload = payload
-    }
-
-    public static func == (lhs: ResolvedSticker, rhs: ResolvedSticker) -> Bool {
-        lhs.packId == rhs.packId && lhs.payload == rhs.payload
     }
 }
 

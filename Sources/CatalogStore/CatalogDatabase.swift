@@ -159,7 +159,7 @@ public final class CatalogDatabase: Service, Sendable {
     /// How long a body may still run after its connection closed before the caller is answered "unavailable".
     static let closedConnectionGrace: Duration = .seconds(2)
 
-    /// Every operation's acquire timeout and connection, watched from one task.
+    /// Every operation's acquire timeout and connection, watched by one periodic sweep.
     let watchdog: OperationWatchdog
 
     /// The wait for a connection now.

@@ -90,13 +90,16 @@ public struct PostgresLibraryRepository: LibraryRepository {
 
     public func update(userId: String, _ change: @escaping @Sendable (StoredLibrary) throws -> StoredLibrary) async throws -> StoredLibrary {
         try await database.transaction { connection in
-            var locked: StoredLibrary?
-            for try await row in try await connection.execute(LockedLibraryRowStatement(userId: userId), logger: logger) { locked = Self.library(row) }
+            func lock() async throws -> StoredLibrary? {
+                for try await row in try await connection.execute(LockedLibraryRowStatement(userId: userId), logger: logger) { return Self.library(row) }
+                return nil
+            }
+            var locked = try await lock()
             if locked == nil {
                 // A new user: the row exists before it is locked, so two first writes queue on the lock rather than
                 // both inserting. (Users seen before skip this round trip.)
                 try await connection.query("INSERT INTO user_libraries (user_id) VALUES (\(userId)) ON CONFLICT DO NOTHING", logger: logger)
-                for try await row in try await connection.execute(LockedLibraryRowStatement(userId: userId), logger: logger) { locked = Self.library(row) }
+                locked = try await lock()
             }
             let current = locked ?? .empty
             var next = try change(current)

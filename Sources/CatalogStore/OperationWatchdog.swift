@@ -12,7 +12,7 @@ protocol WatchedOperation: AnyObject, Sendable {
     func connectionLost()
 }
 
-/// Watches every pooled operation of a `CatalogDatabase` from one task: the acquire timeout of operations still
+/// Watches every pooled operation of a `CatalogDatabase` from one periodic sweep: the acquire timeout of operations still
 /// waiting for a connection, and the connection of operations running (a body whose connection closed and that has
 /// not ended after a grace period is answered "unavailable" — the postgres-nio hang described at
 /// `CatalogDatabase.transaction`).
@@ -39,7 +39,7 @@ final class OperationWatchdog: Sendable {
     }
 
     private let state = Mutex(State())
-    let interval: Duration
+    private let interval: TimeAmount
     let closedConnectionGrace: Duration
     let logger: Logger
     private let eventLoop: any EventLoop
@@ -48,7 +48,7 @@ final class OperationWatchdog: Sendable {
         interval: Duration = .milliseconds(250), closedConnectionGrace: Duration, logger: Logger,
         eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
     ) {
-        self.interval = interval
+        self.interval = TimeAmount(interval)
         self.closedConnectionGrace = closedConnectionGrace
         self.logger = logger
         self.eventLoop = eventLoop
@@ -64,8 +64,7 @@ final class OperationWatchdog: Sendable {
             return (state.nextID, !state.sweeping)
         }
         if startSweeping {
-            let period = TimeAmount.nanoseconds(Int64(interval.components.seconds) * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000)
-            eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { task in
+            eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { task in
                 if self.sweep() { task.cancel() }
             }
         }
@@ -109,8 +108,9 @@ final class OperationWatchdog: Sendable {
                     state.entries[id] = nil
                 }
             }
-            if state.entries.isEmpty { state.sweeping = false }
-            return (expired, lost, !state.sweeping)
+            let done = state.entries.isEmpty
+            if done { state.sweeping = false }
+            return (expired, lost, done)
         }
         for operation in expired { operation.abandon() }
         if !lost.isEmpty {

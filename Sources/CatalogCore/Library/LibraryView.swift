@@ -46,8 +46,8 @@ public struct LibraryView: Sendable {
 
     /// `[{"available":…,"id":…,"packId"?:…},…]` for `list`, keys sorted as `JSONWriter` would write them.
     ///
-    /// Written with plain appends rather than `JSONWriter`'s nested closures: a library holds about 80 items, and
-    /// writing each as an object through the closures was a tenth of a library read's CPU.
+    /// Written with plain appends rather than `JSONWriter`'s nested closures (generic calls across modules, unspecialized):
+    /// measured against that version in one run, a library GET costs 9–14 µs less service CPU of about 220 (4–6 %).
     public func itemsBytes(_ list: LibraryList) -> [UInt8] {
         let ids = ids(list)
         var bytes: [UInt8] = []
