@@ -99,6 +99,55 @@ def wrk(url, script):
     return rps, p99, int(bad.group(1)) if bad else 0, errors.group(1) if errors else ""
 
 
+def run_wrk(url, script, seconds):
+    """One wrk run (2 threads, CONNECTIONS connections, --latency): requests/s, p50 and p99 as wrk prints them,
+    requests sent, and non-2xx/3xx answers."""
+    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", script, url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"\s50%\s+([\d.]+\w+)", out).group(1)
+    p99 = re.search(r"\s99%\s+([\d.]+\w+)", out).group(1)
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, p50, p99, total, int(bad.group(1)) if bad else 0
+
+
+def milliseconds(figure):
+    """wrk's "785.00us", "1.35ms" or "1.02s" in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", figure).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def paced(url, script, rate, seconds):
+    """Runs the wrk script at `script` (it defines `request()`) at about `rate` requests a second over CONNECTIONS
+    connections, instead of as fast as the server answers: latency measured at a stated load, not at saturation,
+    where it only measures the queue (mean latency = connections ÷ rate). wrk keeps no schedule of its own, so each
+    connection waits between an answer and its next request (`delay`, whole milliseconds, the fraction carried to
+    the next wait). The waits are drawn from an exponential distribution around their mean, so the connections'
+    requests arrive as a Poisson stream: with equal waits, connections that start together stay in step and send
+    in bursts of 64. A 2 s calibration run measures what an answer adds to the mean wait, and the measured run
+    subtracts it. Returns run_wrk's figures; the first is the rate reached."""
+    body = open(script, encoding="utf-8").read()
+    interval = CONNECTIONS * 1000.0 / rate  # ms between one connection's requests
+
+    def with_wait(wait, duration):
+        path = f"{script[:-4]}-paced.lua"
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(body + f"""
+local carried = 0
+math.randomseed(os.time() + tonumber(tostring({{}}):sub(8), 16))
+delay = function()
+  carried = carried - math.log(1 - math.random()) * {wait:.4f}
+  local whole = math.floor(carried); carried = carried - whole; return whole
+end
+""")
+        return run_wrk(url, path, duration)
+
+    calibration = with_wait(interval, 2)
+    answer_ms = max(0.0, CONNECTIONS * 1000.0 / calibration[0] - interval)
+    return with_wait(max(0.0, interval - answer_ms), seconds)
+
+
 def start_nginx(work):
     _, identity = fetch(BASE + "/v1/catalog", [])
     _, gzipped = fetch(BASE + "/v1/catalog", [("Accept-Encoding", "gzip")])

@@ -46,14 +46,12 @@ def script(work, name, body):
 
 
 def wrk(lua):
-    out = subprocess.run(["wrk", "-t2", f"-c{cp.CONNECTIONS}", f"-d{cp.SECONDS}s", "--latency", "-s", lua, cp.BASE + "/"],
-                         capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"\s50%\s+([\d.]+\w+)", out).group(1)
-    p99 = re.search(r"\s99%\s+([\d.]+\w+)", out).group(1)
-    total = int(re.search(r"(\d+) requests in", out).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, p50, p99, total, int(bad.group(1)) if bad else 0
+    return cp.run_wrk(cp.BASE + "/", lua, cp.SECONDS)
+
+
+def rates(name, default):
+    """The paced rates of one case: $NAME_RATES (comma-separated requests a second) or `default`."""
+    return [float(r) for r in os.environ.get(name, default).split(",") if r]
 
 
 def get(path, extra=None):
@@ -80,6 +78,8 @@ init = function(args) math.randomseed(os.time() + tonumber(tostring({{}}):sub(8)
 request = function() n = (n + 7919) % 1000000 + 1; return wrk.format('GET', '/v1/users/user' .. n .. '/library', headers) end
 """
     row("GET library (200), users across 1,000,000", wrk(script(work, "get", get_lua)))
+    for rate in rates("GET_RATES", "1000,2000,4000"):
+        row(f"GET library (200), paced at {rate:,.0f}/s", cp.paced(cp.BASE + "/", script(work, "get", get_lua), rate, cp.SECONDS))
 
     # 304: each of 2,000 users with the ETag of their library.
     pairs = []
@@ -95,6 +95,8 @@ init = function(args) math.randomseed(os.time() + tonumber(tostring({{}}):sub(8)
 request = function() i = i % #paths + 1; headers["If-None-Match"] = tags[i]; return wrk.format('GET', paths[i], headers) end
 """
     row("GET library with If-None-Match (304), 2,000 users", wrk(script(work, "cond", cond_lua)))
+    for rate in rates("GET_RATES", "1000,2000,4000"):
+        row(f"GET library 304, paced at {rate:,.0f}/s", cp.paced(cp.BASE + "/", script(work, "cond", cond_lua), rate, cp.SECONDS))
 
     # A favorite added: every request another user (threads start half a million apart), from a stretch of users
     # chosen by the clock, so that a run a minute later adds again rather than finding the sticker already there.
@@ -102,12 +104,16 @@ request = function() i = i % #paths + 1; headers["If-None-Match"] = tags[i]; ret
     fav_lua = f"""local headers = {headers_lua(auth)}
 local n = 0
 local thread_index = 0
-setup = function(thread) thread:set("start", thread_index * 500000 + {offset}); thread_index = thread_index + 1 end
+setup = function(thread) thread:set("start", thread_index * 500000 + OFFSET); thread_index = thread_index + 1 end
 init = function(args) n = start end
-request = function() n = n + 1; return wrk.format('POST', '/v1/users/user' .. n .. '/library/favorites/blob-happy', headers) end
+request = function() n = n + 1; return wrk.format('POST', '/v1/users/user' .. (n % 1000000 + 1) .. '/library/favorites/blob-happy', headers) end
 """
-    fav = wrk(script(work, "fav", fav_lua))
+    fav = wrk(script(work, "fav", fav_lua.replace("OFFSET", str(offset - 1))))
     row("POST favorite added (one per user)", fav)
+    # Each paced run adds for another stretch of users, 100,000 further on.
+    for step, rate in enumerate(rates("FAVORITE_RATES", "500,1000,2000"), start=1):
+        paced_lua = script(work, "fav", fav_lua.replace("OFFSET", str(offset - 1 + step * 100000)))
+        row(f"POST favorite added, paced at {rate:,.0f}/s", cp.paced(cp.BASE + "/", paced_lua, rate, cp.SECONDS))
     _, body = get(f"/v1/users/user{offset + 10}/library/favorites")
     added = json.loads(body)["items"][0]["id"] == "blob-happy"
 
@@ -139,28 +145,9 @@ end
     hooks = wrk(script(work, "hook", hook_lua))
     row("POST after-send webhook (distinct senders and messages)", hooks)
 
-    # The issue's rate: 10,000 webhooks a second, not as many as wrk can send. wrk keeps no schedule of its own, so
-    # each connection waits between its answer and its next request (`delay`, fractional milliseconds carried over);
-    # a 3 s calibration run measures what an answer adds to that wait, and the measured run subtracts it.
-    target = float(os.environ.get("WEBHOOK_RATE", "10000"))
-    interval = cp.CONNECTIONS * 1000.0 / target  # ms between one connection's requests
-
-    def paced(wait, seconds):
-        lua = hook_lua + f"""
-local carried = 0
-delay = function() carried = carried + {wait:.4f}; local whole = math.floor(carried); carried = carried - whole; return whole end
-"""
-        saved = cp.SECONDS
-        cp.SECONDS = seconds
-        try:
-            return wrk(script(work, "paced", lua))
-        finally:
-            cp.SECONDS = saved
-
-    calibration = paced(interval, 3)
-    answer_ms = max(0.0, cp.CONNECTIONS * 1000.0 / calibration[0] - interval)
-    row(f"POST after-send webhook at {target:,.0f}/s (paced; wait {max(0.0, interval - answer_ms):.2f} ms per connection)",
-        paced(max(0.0, interval - answer_ms), cp.SECONDS))
+    # The issue's rate: 10,000 webhooks a second, not as many as wrk can send (cp.paced).
+    for rate in rates("WEBHOOK_RATES", "10000"):
+        row(f"POST after-send webhook, paced at {rate:,.0f}/s", cp.paced(cp.BASE + "/", script(work, "hook", hook_lua), rate, cp.SECONDS))
     time.sleep(3)
     sample = []
     for user in (10, 11, 12, 500010, 500011):
