@@ -113,6 +113,34 @@ struct SearchIndexTests {
         #expect(Self.ids(query, locale: locale) == expected, "\(query) [\(locale ?? "-")]")
     }
 
+    /// Queries share their working arrays (a per-index pool): whatever one query leaves behind must not change
+    /// another's answer — in turn, in another order, or from several tasks at once.
+    @Test func queriesSharingWorkingArraysAnswerAsOnAFreshIndex() async {
+        let queries = ["hello 👋", "wave", "coffee cup", "hola", "mos", "👋", "hel", "wave 👋", "zebra", "love", "hello zebra", "❤"]
+        let fresh = queries.map { text in
+            SearchIndex(packs: Self.packs, popular: ["man", "heart", "hidden-hello"], baseURL: "https://cdn.example.com").search(SearchQuery(text: text, locale: nil))
+        }
+        #expect(fresh.contains { !$0.isEmpty } && fresh.contains { $0.isEmpty })
+        let shared = SearchIndex(packs: Self.packs, popular: ["man", "heart", "hidden-hello"], baseURL: "https://cdn.example.com")
+        for order in [Array(queries.indices), queries.indices.reversed()] {
+            for index in order { #expect(shared.search(SearchQuery(text: queries[index], locale: nil)) == fresh[index], "\(queries[index])") }
+        }
+        let disagreements = await withTaskGroup(of: Int.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var wrong = 0
+                    for round in 0..<50 {
+                        let index = (task * 7 + round) % queries.count
+                        if shared.search(SearchQuery(text: queries[index], locale: nil)) != fresh[index] { wrong += 1 }
+                    }
+                    return wrong
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(disagreements == 0)
+    }
+
     @Test func foldingMatchesUnicodeCaseAndAccentRules() {
         #expect(SearchText.fold("Straße") == "strasse")
         #expect(SearchText.fold("ﬁsh") == "fish")

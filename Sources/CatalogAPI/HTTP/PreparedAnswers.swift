@@ -1,66 +1,74 @@
 import CatalogCore
 import Foundation
 import HTTPTypes
-import Logging
-import Metrics
 import NIOCore
+import Synchronization
 
 /// A representation's answers at one version, rendered by the responder for requests that select each of them.
+///
+/// Each head is rendered the first time a request needs it, then kept: a search page asked once needs one of its
+/// six heads (identity or gzip × 304, GET, HEAD), and rendering all six was a tenth of a search miss's CPU. The
+/// catalog, asked for all version long, renders each once.
 final class PreparedAnswers: Sendable {
+    /// What a request selects within a variant.
+    enum Answer: Int, CaseIterable {
+        case notModified, okToGet, okToHead
+
+        var method: HTTPRequest.Method { self == .okToHead ? .head : .get }
+    }
+
     final class Variant: Sendable {
         /// The variant's entity tag, quotes included.
         let eTag: [UInt8]
-        /// Status line and fields (no empty line) of the 304, the 200 to GET and the 200 to HEAD.
-        let notModified: ByteBuffer
-        let okToGet: ByteBuffer
-        let okToHead: ByteBuffer
         let body: ByteBuffer
+        /// Status line and fields (no empty line) of each answer, once rendered; an empty buffer for an answer the
+        /// responder does not give plainly (the router answers those).
+        private let heads = Mutex<[ByteBuffer?]>(Array(repeating: nil, count: Answer.allCases.count))
+        private let render: @Sendable (Answer) -> ByteBuffer?
 
-        init(eTag: [UInt8], notModified: ByteBuffer, okToGet: ByteBuffer, okToHead: ByteBuffer, body: ByteBuffer) {
+        init(eTag: [UInt8], body: ByteBuffer, render: @escaping @Sendable (Answer) -> ByteBuffer?) {
             self.eTag = eTag
-            self.notModified = notModified
-            self.okToGet = okToGet
-            self.okToHead = okToHead
             self.body = body
+            self.render = render
         }
 
-        static let empty = Variant(eTag: [], notModified: ByteBuffer(), okToGet: ByteBuffer(), okToHead: ByteBuffer(), body: ByteBuffer())
+        /// The head of `answer`; nil when the responder's answer is not the plain one the lane sends (a 200 with
+        /// this variant's body to GET, without it to HEAD, a bodiless 304).
+        func head(_ answer: Answer) -> ByteBuffer? {
+            if let known = heads.withLock({ $0[answer.rawValue] }) { return known.readableBytes == 0 ? nil : known }
+            // Rendered outside the lock; two requests racing both render the same bytes.
+            let rendered = render(answer) ?? ByteBuffer()
+            heads.withLock { $0[answer.rawValue] = rendered }
+            return rendered.readableBytes == 0 ? nil : rendered
+        }
     }
 
     let identity: Variant
     let gzip: Variant
 
-    /// A placeholder for representations that do not exist (never served: `missing` is checked first).
-    static let none = PreparedAnswers(identity: Variant.empty, gzip: Variant.empty)
-
-    private init(identity: Variant, gzip: Variant) {
-        self.identity = identity
-        self.gzip = gzip
-    }
-
-    /// Nil when there is no representation for `key`, or the responder's answers are not the plain 200s and 304
-    /// expected (the router answers then).
+    /// Nil when there is no representation for `key`.
     init?(snapshot: CatalogSnapshot, key: String, source: PreparedSource) {
         guard let (representation, lastModified) = source.representation(snapshot, key) else { return nil }
-        func variant(gzip: Bool) -> Variant? {
-            var request = HTTPFields()
-            if gzip { request[.acceptEncoding] = "gzip" }
-            func respond(_ method: HTTPRequest.Method) -> PlainResponse {
-                source.responder.respond(method: method, headers: request, representation: representation, lastModified: lastModified, catalogVersion: snapshot.version)
+        let version = snapshot.version
+        let responder = source.responder
+        func variant(gzip: Bool) -> Variant {
+            let body = gzip ? representation.gzip : representation.identity
+            return Variant(eTag: Array((gzip ? representation.gzipETag : representation.eTag).utf8), body: body) { answer in
+                var request = HTTPFields()
+                if gzip { request[.acceptEncoding] = "gzip" }
+                if answer == .notModified { request[.ifNoneMatch] = "*" }
+                let response = responder.respond(
+                    method: answer.method, headers: request, representation: representation, lastModified: lastModified, catalogVersion: version
+                )
+                let plain = switch answer {
+                case .notModified: response.status == .notModified && response.body == nil
+                case .okToGet: response.status == .ok && response.body == body
+                case .okToHead: response.status == .ok && response.body == nil
+                }
+                return plain ? ResponseWriter.statusAndFields(response) : nil
             }
-            let get = respond(.get)
-            let head = respond(.head)
-            request[.ifNoneMatch] = "*"
-            let notModified = respond(.get)
-            guard get.status == .ok, let body = get.body, head.status == .ok, head.body == nil, notModified.status == .notModified, notModified.body == nil
-            else { return nil }
-            return Variant(
-                eTag: Array((gzip ? representation.gzipETag : representation.eTag).utf8), notModified: ResponseWriter.statusAndFields(notModified),
-                okToGet: ResponseWriter.statusAndFields(get), okToHead: ResponseWriter.statusAndFields(head), body: body
-            )
         }
-        guard let identity = variant(gzip: false), let gzip = variant(gzip: true) else { return nil }
-        self.identity = identity
-        self.gzip = gzip
+        identity = variant(gzip: false)
+        gzip = variant(gzip: true)
     }
 }

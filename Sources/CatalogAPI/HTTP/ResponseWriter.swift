@@ -14,7 +14,7 @@ enum ResponseWriter {
     /// The status line and every field line, without the empty line that ends the head (rendered once, for the
     /// byte lane to add the per-request fields to).
     static func statusAndFields(_ response: PlainResponse) -> ByteBuffer {
-        var buffer = ByteBuffer()
+        var buffer = ByteBufferAllocator().buffer(capacity: 512)
         buffer.writeStaticString("HTTP/1.1 ")
         let code = response.status.code
         buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 100 % 10))

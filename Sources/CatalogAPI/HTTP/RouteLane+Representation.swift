@@ -12,30 +12,26 @@ extension Route.Lane {
     static func representation(
         _ source: PreparedSource, capacity: Int = 4096, key: @escaping @Sendable (RawRequest) -> String = { request in request.captures.first.map(request.string) ?? "" }
     ) -> Route.Lane {
-        // Prepared on first use per version (a few microseconds; races prepare twice, harmlessly).
-        let prepared = SnapshotMemo<String, PreparedAnswers>(capacity: capacity)
+        // Prepared on first use per version, each head when first asked for (races prepare twice, harmlessly).
+        let prepared = SnapshotMemo<String, PreparedAnswers?>(capacity: capacity)
         return Route.Lane { request, _ in
             // If-Modified-Since alone needs a date parsed: the router.
             guard !(request.fields.modifiedSince && request.fields.ifNoneMatch == nil), let snapshot = source.snapshots.current else { return nil }
             let key = key(request)
-            var missing = false
-            let answers = prepared.value(for: key, in: snapshot) {
-                guard let answers = PreparedAnswers(snapshot: snapshot, key: key, source: source) else {
-                    missing = true
-                    return (PreparedAnswers.none, false)
-                }
+            let prepared = prepared.value(for: key, in: snapshot) {
+                guard let answers = PreparedAnswers(snapshot: snapshot, key: key, source: source) else { return (nil, false) }
                 return (answers, true)
             }
-            guard !missing else { return nil }
+            guard let answers = prepared else { return nil }
             var coding = ConditionalRequest.CodingPreference()
             if let acceptEncoding = request.fields.acceptEncoding { coding.read(fieldLine: request.slice(acceptEncoding)) }
             let variant = coding.prefersGzip ? answers.gzip : answers.identity
             let notModified = request.fields.ifNoneMatch.map { range in
                 variant.eTag.withUnsafeBufferPointer { ConditionalRequest.noneMatchFails(fieldLine: request.slice(range), current: $0) }
             } ?? false
-            if notModified { return RawAnswer(status: .notModified, head: variant.notModified, body: .none) }
-            if request.method == .head { return RawAnswer(status: .ok, head: variant.okToHead, body: .none) }
-            return RawAnswer(status: .ok, head: variant.okToGet, body: .buffer(variant.body))
+            if notModified { return variant.head(.notModified).map { RawAnswer(status: .notModified, head: $0, body: .none) } }
+            if request.method == .head { return variant.head(.okToHead).map { RawAnswer(status: .ok, head: $0, body: .none) } }
+            return variant.head(.okToGet).map { RawAnswer(status: .ok, head: $0, body: .buffer(variant.body)) }
         }
     }
 }

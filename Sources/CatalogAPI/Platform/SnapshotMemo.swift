@@ -1,4 +1,5 @@
 import CatalogCore
+import Dispatch
 import Synchronization
 
 /// Values computed from one catalog snapshot, remembered until a newer snapshot is asked about.
@@ -25,7 +26,8 @@ final class SnapshotMemo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         if let hit = state.withLock({ $0.snapshot === snapshot ? $0.values[key] : nil }) { return hit }
         let (value, remember) = make()
         guard remember else { return value }
-        // Values let go of are freed after the lock is released, not while every other request waits for it.
+        // Values let go of are freed on another thread: a full memo is thousands of answers, and freeing them
+        // took milliseconds from the request that happened to fill it (and every request waiting on its event loop).
         var released: [Key: Value] = [:]
         state.withLock { state in
             if state.snapshot !== snapshot {
@@ -40,7 +42,11 @@ final class SnapshotMemo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             }
             state.values[key] = value
         }
-        _ = released
+        if !released.isEmpty {
+            let dropped = released
+            released = [:]
+            DispatchQueue.global(qos: .utility).async { withExtendedLifetime(dropped) {} }
+        }
         return value
     }
 
