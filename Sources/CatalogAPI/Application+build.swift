@@ -22,11 +22,12 @@ public struct CatalogServiceComponents: Sendable {
     public let drain = DrainState()
 }
 
-/// Builds the whole service: pool, repositories, snapshot service and router. `serve` and the tests call this
-/// same function, so there is no second wiring to drift.
+/// Builds the whole service: pool, repositories, snapshot service, router and server. `serve` and the tests call
+/// this same function, so there is no second wiring to drift. `onListening` is told the port the server listens on
+/// (tests ask for port 0).
 public func buildApplication(
-    configuration: ServiceConfiguration, logger: Logger, runMigrations: Bool = true
-) async throws -> (some ApplicationProtocol, CatalogServiceComponents) {
+    configuration: ServiceConfiguration, logger: Logger, runMigrations: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> (CatalogApplication, CatalogServiceComponents) {
     ServiceMetrics.bootstrap()
     let database = CatalogDatabase(
         url: configuration.databaseURL, readURL: configuration.databaseReadURL, maximumConnections: configuration.databasePoolSize, logger: logger
@@ -50,25 +51,14 @@ public func buildApplication(
     let serverName = "catalog-service"
     let lane = RawRoutes(routes: rawRoutes, serverName: serverName, logger: logger, accessLog: components.accessLog, answered: components.laneAnswers)
     let idleTimeout = TimeAmount.milliseconds(Int64(configuration.httpIdleTimeout.milliseconds))
-    var app = Application(
-        router: router,
-        server: .http1(configuration: .init(
-            additionalChannelHandlers: [
-                ExpectContinueHandler(), LaneInstaller(routes: lane, idleTimeout: idleTimeout, minimumRate: configuration.minimumTransferRate),
-            ],
-            idleTimeout: idleTimeout
-        )),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
-        // The access log first: graceful shutdown stops services in reverse order, so it writes the last lines.
-        services: [components.accessLog, database, snapshotService, usageService],
-        logger: logger
+    let migrator = runMigrations ? try Migrator() : nil
+    let server = CatalogServer(
+        host: configuration.host, port: configuration.port, lane: lane, idleTimeout: idleTimeout, minimumRate: configuration.minimumTransferRate,
+        responder: RouterResponder.make(router.buildResponder(), serverName: serverName, logger: logger), logger: logger,
+        prelude: { try await migrator?.migrate(client: database.client, logger: logger) }, onListening: onListening
     )
-    if runMigrations {
-        let migrator = try Migrator()
-        app.beforeServerStarts {
-            try await migrator.migrate(client: database.client, logger: logger)
-        }
-    }
+    // The access log first: graceful shutdown stops services in reverse order, so it writes the last lines.
+    let app = CatalogApplication(services: [components.accessLog, database, snapshotService, usageService], server: server, logger: logger)
     return (app, components)
 }
 

@@ -41,12 +41,8 @@ final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
 struct ExpectContinueTests {
     @Test func interimResponseBeforeTheBody() async throws {
         let database = try await TestService.freshDatabase()
-        var configuration = TestService.configuration(database: database)
-        configuration.port = 0
-        let (app, _) = try await buildApplication(configuration: configuration, logger: TestService.logger)
         try await withDeadline(TestService.testLimit, "the 100-continue test's service") {
-          try await app.test(.live) { client in
-            let port = try #require(client.port)
+          try await TestService.serve(TestService.configuration(database: database)) { port, _ in
             let group = MultiThreadedEventLoopGroup.singleton
             let promise = group.next().makePromise(of: String.self)
             let collector = ResponseCollector(done: promise, until: "100 Continue\r\n\r\n")

@@ -34,16 +34,23 @@ struct HealthTests {
     @Test func readyzIsUnavailableWithoutTheDatabase() async throws {
         // Nothing listens on port 1: the pool cannot connect and no snapshot can load.
         let unreachable = try DatabaseURL("postgres://postgres@127.0.0.1:1/none")
-        let (app, _) = try await buildApplication(configuration: TestService.configuration(database: unreachable), logger: TestService.logger, runMigrations: false)
-        try await app.test(.router) { client in
-            let ready = try await client.execute(uri: "/readyz", method: .get)
+        try await TestService.serve(TestService.configuration(database: unreachable), runMigrations: false) { port, _ in
+            let client = TestService.DeadlineClient(port: port)
+            let ready: TestResponse, catalog: TestResponse
+            do {
+                ready = try await client.execute(uri: "/readyz", method: .get)
+                catalog = try await client.execute(uri: "/v1/catalog", method: .get)
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+            await client.shutdown()
             #expect(ready.status == .serviceUnavailable)
             let json = try JSONParser.parse(ready.text)
             #expect(json["status"] == .string("starting"))
             #expect(json["database"] == .string("unreachable"))
             #expect(json["catalogVersion"] == .null)
             #expect(json["reason"] != nil)
-            let catalog = try await client.execute(uri: "/v1/catalog", method: .get)
             #expect(catalog.status == .serviceUnavailable)
             #expect(catalog.headers[.contentType] == "application/problem+json")
         }

@@ -2,17 +2,17 @@ import Foundation
 import HTTPTypes
 import NIOCore
 
-/// The first handler on a connection: answers the routes of the lane's table (`RawRoutes`) straight from the
-/// bytes, before the HTTP/1 decoder, Hummingbird's codec and the connection-state handler ever see them.
+/// The first handler on every connection (`CatalogServer`): answers the routes of the lane's table (`RawRoutes`)
+/// straight from the bytes. Until it hands a connection over, it is the connection's only handler.
 ///
 /// It owns a connection from its start. Requests the table takes are answered in arrival order, pipelined ones in
 /// one flush; a `Connection: close` (or HTTP/1.0 without keep-alive) ends the connection after its answer, and a
 /// request that asked for `100 Continue` gets it once the route admits it. The first request the table does not
-/// take — or the client not reading its answers — is passed to the decoder with every byte after it, and from then
-/// on the connection belongs to the router, so answers never overtake each other. Each answer pulses the
-/// `LaneActivityRelay` (at most once per `pulseInterval`), so Hummingbird's idle timer sees a busy connection as
-/// busy, also while a request is still arriving; graceful shutdown closes a lane connection between requests, as it
-/// does an idle router connection.
+/// take — or the client not reading its answers — has the router's handlers built behind the lane
+/// (`RouterPipeline`) and is passed to them with every byte after it; from then on the connection belongs to the
+/// router, so answers never overtake each other. Until then the lane keeps the idle timeout (a connection with no
+/// byte read or answer written for that long is closed) and graceful shutdown (an idle connection closes at once,
+/// a request arriving is answered first, with `Connection: close`).
 ///
 /// It also keeps the connection's minimum transfer rate (`RequestProgress`): every byte read counts, on the lane
 /// and after the hand-over, and a request arriving more slowly than the rate is refused with a problem+json 408 —
@@ -24,8 +24,8 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = ByteBuffer
 
     private let routes: RawRoutes
-    private let relay: LaneActivityRelay
-    private let pulseInterval: TimeAmount
+    private let idleTimeout: TimeAmount?
+    private let router: RouterPipeline
     /// Bytes of a request not complete yet.
     private var partial: ByteBuffer?
     /// That request has been sent its `100 Continue`.
@@ -37,36 +37,47 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Graceful shutdown began while a request was arriving: it is answered, then the connection closes.
     private var quiescing = false
     private var unflushed = false
-    private var lastPulse = NIODeadline.uptimeNanoseconds(0)
+    /// When a byte was last read (the idle timeout counts from it; answers are written as their requests are read).
+    private var lastActivity = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
     private var connection = RawRoutes.ConnectionState()
     private let progress: RequestProgress
     private var rateCheck: Scheduled<Void>?
 
     private static let continueLine: StaticString = "HTTP/1.1 100 Continue\r\n\r\n"
 
-    /// `pulseInterval` must be well under the idle timeout (a quarter of it, at most a second, is what the
-    /// installer gives): the idle timer closes a connection whose last activity is a whole timeout old.
-    init(routes: RawRoutes, relay: LaneActivityRelay, pulseInterval: TimeAmount, progress: RequestProgress) {
+    init(routes: RawRoutes, idleTimeout: TimeAmount?, progress: RequestProgress, router: RouterPipeline) {
         self.routes = routes
-        self.relay = relay
-        self.pulseInterval = pulseInterval
+        self.idleTimeout = idleTimeout
         self.progress = progress
+        self.router = router
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        scheduleIdleCheck(context: context, in: idleTimeout)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        rateCheck?.cancel()
+        stopTimers()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        stopTimers()
+        context.fireChannelInactive()
+    }
+
+    private func stopTimers() {
         rateCheck?.cancel()
         rateCheck = nil
-        context.fireChannelInactive()
+        idleCheck?.cancel()
+        idleCheck = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         var bytes = unwrapInboundIn(data)
         progress.received(bytes.readableBytes)
+        lastActivity = NIODeadline.now()
         scheduleRateCheck(context: context)
         guard !forwarding else { return context.fireChannelRead(data) }
         if var earlier = partial {
@@ -92,24 +103,13 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
                     context.writeAndFlush(wrapOutboundOut(line), promise: nil)
                 }
                 partial = bytes
-                // A request still arriving is activity too (its pace is the rate check's to judge).
-                pulseIfDue()
                 return
             case .answered(let consumed, let head, let body, let close):
                 bytes.moveReaderIndex(forwardBy: consumed)
                 continueSent = false
                 if bytes.readableBytes == 0 { progress.requestEnded() }
                 send(head, body: body, context: context)
-                if close {
-                    // Closed once the answer is written (writes complete in order: the empty one last).
-                    closing = true
-                    unflushed = false
-                    let written = context.eventLoop.makePromise(of: Void.self)
-                    context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
-                    let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                    written.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
-                    return
-                }
+                if close { return self.close(context: context) }
             }
         }
     }
@@ -130,46 +130,84 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // Graceful shutdown closes connections with no request in progress. The connection-state handler behind
-        // does not know of a request the lane is still reading: held here, so that request is answered first.
-        if event is ChannelShouldQuiesceEvent, !forwarding, !closing, partial != nil {
-            quiescing = true
-            return
+        guard !forwarding else { return context.fireUserInboundEventTriggered(event) }
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            // Graceful shutdown: a connection between requests closes; a request arriving is answered, then it closes.
+            guard !closing else { return }
+            if partial != nil {
+                quiescing = true
+            } else {
+                close(context: context)
+            }
+        case ChannelEvent.inputClosed:
+            // The client will send nothing more: part of a request goes to the decoder, which refuses it as the
+            // router would; without one, the connection closes once its answers are written.
+            if !closing, let bytes = partial {
+                handOver(bytes, context: context)
+                context.fireUserInboundEventTriggered(event)
+            } else if !closing {
+                close(context: context)
+            }
+        default:
+            context.fireUserInboundEventTriggered(event)
         }
-        // A half-closed input with part of a request buffered: the decoder gets the bytes first, as without the lane.
-        if !forwarding, !closing, let bytes = partial, case ChannelEvent.inputClosed = event {
-            handOver(bytes, context: context)
-        }
-        context.fireUserInboundEventTriggered(event)
     }
 
-    /// The router takes the connection from this request on.
+    /// The router takes the connection from this request on: its handlers are built behind the lane, which passes
+    /// it every byte from here.
     private func handOver(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
         forwarding = true
         partial = nil
+        idleCheck?.cancel()
+        idleCheck = nil
         if unflushed {
             unflushed = false
             context.flush()
+        }
+        do {
+            try router.attach(to: context.channel, progress: progress)
+        } catch {
+            closing = true
+            return context.close(promise: nil)
         }
         if bytes.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(bytes)) }
         // The router has the request now, and closes the connection after answering it.
         if quiescing { context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
     }
 
-    /// Writes an answer (flushed at the end of the read) and pulses the idle timer when due.
+    /// Closes once every answer written so far is out (writes complete in order: the empty one last).
+    private func close(context: ChannelHandlerContext) {
+        closing = true
+        unflushed = false
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        written.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
+    }
+
+    /// Writes an answer (flushed at the end of the read).
     private func send(_ head: ByteBuffer, body: ByteBuffer?, context: ChannelHandlerContext) {
         context.write(wrapOutboundOut(head), promise: nil)
         if let body { context.write(wrapOutboundOut(body), promise: nil) }
         unflushed = true
-        pulseIfDue()
     }
 
-    private func pulseIfDue() {
-        let now = NIODeadline.now()
-        if now - lastPulse >= pulseInterval {
-            lastPulse = now
-            relay.pulse()
-        }
+    /// Closes the connection once no byte has been read for the idle timeout.
+    private func scheduleIdleCheck(context: ChannelHandlerContext, in delay: TimeAmount?) {
+        guard let delay, !forwarding, !closing else { return }
+        let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleTask(in: delay) { handler.value.0.checkIdle(context: handler.value.1) }
+    }
+
+    private func checkIdle(context: ChannelHandlerContext) {
+        idleCheck = nil
+        guard let idleTimeout, !forwarding, !closing else { return }
+        let idle = NIODeadline.now() - lastActivity
+        guard idle >= idleTimeout else { return scheduleIdleCheck(context: context, in: idleTimeout - idle) }
+        closing = true
+        partial = nil
+        context.close(promise: nil)
     }
 
     /// Checks the request's pace each second while one is arriving.

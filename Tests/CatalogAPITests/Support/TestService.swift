@@ -9,6 +9,7 @@ import Hummingbird
 @testable import HummingbirdTesting
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -86,15 +87,13 @@ enum TestService {
         if let minimumRate { configuration.minimumTransferRate = minimumRate }
         if let library { configuration.library = library }
         if let assetStore { configuration.assetStore = assetStore }
-        let (app, components) = try await buildApplication(configuration: configuration, logger: logger)
-        // HummingbirdTesting serves on a free port of its own, whatever the configuration says. The whole test,
-        // the service's shutdown included, has a deadline too: a run never hangs on one test.
+        let settings = configuration
+        // The whole test, the service's shutdown included, has a deadline: a run never hangs on one test.
         return try await described {
             try await withDeadline(testLimit, "the test's service (requests, then graceful shutdown)") {
-                try await app.test(.live) { live in
+                try await serve(settings) { port, components in
                     let loaded = await components.snapshots.waitForVersion(0)
                     #expect(loaded, "the catalog snapshot did not load")
-                    let port = live.port ?? 0
                     let client = DeadlineClient(port: port)
                     do {
                         let value = try await body(port, client, components)
@@ -105,6 +104,47 @@ enum TestService {
                         throw error
                     }
                 }
+            }
+        }
+    }
+
+    struct NotListening: Error, CustomStringConvertible {
+        var description: String { "the service ended before it listened" }
+    }
+
+    /// Builds the service with `configuration` on a free port of its own (port 0), runs it as `serve` does, and runs
+    /// `body` with the port once it listens; then shuts it down gracefully and waits for it to end.
+    static func serve<Value: Sendable>(
+        _ configuration: ServiceConfiguration, runMigrations: Bool = true,
+        _ body: @escaping @Sendable (Int, CatalogServiceComponents) async throws -> Value
+    ) async throws -> Value {
+        var configuration = configuration
+        configuration.port = 0
+        let (ports, listening) = AsyncStream.makeStream(of: Int.self)
+        let (app, components) = try await buildApplication(configuration: configuration, logger: logger, runMigrations: runMigrations) { port in
+            listening.yield(port)
+        }
+        let service = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { listening.finish() }
+                try await service.run()
+            }
+            var next = ports.makeAsyncIterator()
+            guard let port = await next.next() else {
+                // The service ended before listening: its error says why.
+                try await tasks.waitForAll()
+                throw NotListening()
+            }
+            do {
+                let value = try await body(port, components)
+                await service.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            } catch {
+                await service.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
             }
         }
     }
