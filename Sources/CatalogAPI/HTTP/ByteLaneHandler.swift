@@ -78,7 +78,6 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
         var bytes = unwrapInboundIn(data)
         progress.received(bytes.readableBytes)
         lastActivity = NIODeadline.now()
-        scheduleRateCheck(context: context)
         guard !forwarding else { return context.fireChannelRead(data) }
         if var earlier = partial {
             partial = nil
@@ -115,6 +114,9 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        // Only a request still arriving when the read is done has a pace to check: most arrive whole in one read
+        // and are answered in it, with no timer set.
+        scheduleRateCheck(context: context)
         if unflushed {
             unflushed = false
             context.flush()
@@ -210,9 +212,9 @@ final class ByteLaneHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
-    /// Checks the request's pace each second while one is arriving.
+    /// Checks the request's pace each second while one is arriving (the lane's or, after the hand-over, the router's).
     private func scheduleRateCheck(context: ChannelHandlerContext) {
-        guard rateCheck == nil, progress.inProgress, progress.rate.bytesPerSecond > 0 else { return }
+        guard rateCheck == nil, !closing, progress.inProgress, progress.rate.bytesPerSecond > 0 else { return }
         let handler = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         rateCheck = context.eventLoop.scheduleTask(in: .seconds(1)) { handler.value.0.checkRate(context: handler.value.1) }
     }
