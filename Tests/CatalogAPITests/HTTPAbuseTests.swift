@@ -33,6 +33,12 @@ struct HTTPAbuseTests {
             let (_, closed) = await slow.readUntilClosed()
             #expect(closed, "the server kept a stalled connection open")
             #expect(ContinuousClock.now - started < .seconds(9))
+            // A connection that never sends a byte: no request ever starts, the idle timeout alone ends it.
+            let silent = try RawHTTP(port: port)
+            let opened = ContinuousClock.now
+            let (_, silentClosed) = await silent.readUntilClosed()
+            #expect(silentClosed, "the server kept a silent connection open")
+            #expect(ContinuousClock.now - opened < .seconds(9))
             #expect(try await RawHTTP.get(port: port, "/healthz").hasPrefix("HTTP/1.1 200"))
         }
     }
