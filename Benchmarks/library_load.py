@@ -60,6 +60,36 @@ def get(path, extra=None):
         return response.headers, response.read()
 
 
+def webhook_lua(auth):
+    """A wrk script of after-send webhooks carrying the seed's blob-wink, each from another sender (threads half a
+    million users apart) with its own serverMsgID."""
+    request = urllib.request.Request(cp.BASE + "/v1/resolve", data=b'{"items":[{"kind":"sticker","id":"blob-wink"}]}',
+                                     headers={**auth, "Content-Type": "application/json"})
+    content = json.dumps(json.loads(urllib.request.urlopen(request).read())["items"][0]["content"], separators=(",", ":"), ensure_ascii=False)
+    template = json.dumps({"sendID": "SENDER", "callbackCommand": "callbackAfterSendGroupMsgCommand", "serverMsgID": "MESSAGE",
+                           "clientMsgID": "e076b0b51e0ff49040a0fb1110443ae2", "operationID": "bench", "senderPlatformID": 1,
+                           "senderNickname": "Alice", "sessionType": 3, "msgFrom": 100, "contentType": 110, "status": 1,
+                           "sendTime": 1719800000123, "createTime": 1719800000001, "content": content, "seq": 0, "atUserList": None,
+                           "faceURL": "", "ex": "", "groupID": "grp_42"}, ensure_ascii=False)
+    before, after = template.split('"SENDER"')
+    middle, tail = after.split('"MESSAGE"')
+    path = f"/v1/openim/callbacks/{SECRET}/callbackAfterSendGroupMsgCommand"
+    hook_lua = f"""local headers = {headers_lua({"Content-Type": "application/json; charset=utf-8"})}
+local before, middle, tail = {lua_string(before)}, {lua_string(middle)}, {lua_string(tail)}
+local n = 0
+local thread_index = 0
+local run = tostring(os.time())
+setup = function(thread) thread:set("id", thread_index); thread_index = thread_index + 1 end
+init = function(args) n = 0 end
+request = function()
+  n = n + 1
+  local user = (id * 500000 + n) % 1000000 + 1
+  return wrk.format('POST', {lua_string(path)}, headers, before .. '"user' .. user .. '"' .. middle .. '"bench-' .. run .. '-' .. id .. '-' .. n .. '"' .. tail)
+end
+"""
+    return hook_lua
+
+
 def main():
     work = tempfile.mkdtemp()
     auth = {"Authorization": "Bearer " + TOKEN}
@@ -118,30 +148,7 @@ request = function() n = n + 1; return wrk.format('POST', '/v1/users/user' .. (n
     added = json.loads(body)["items"][0]["id"] == "blob-happy"
 
     # After-send webhooks: distinct messages and senders, a real sticker payload.
-    request = urllib.request.Request(cp.BASE + "/v1/resolve", data=b'{"items":[{"kind":"sticker","id":"blob-wink"}]}',
-                                     headers={**auth, "Content-Type": "application/json"})
-    content = json.dumps(json.loads(urllib.request.urlopen(request).read())["items"][0]["content"], separators=(",", ":"), ensure_ascii=False)
-    template = json.dumps({"sendID": "SENDER", "callbackCommand": "callbackAfterSendGroupMsgCommand", "serverMsgID": "MESSAGE",
-                           "clientMsgID": "e076b0b51e0ff49040a0fb1110443ae2", "operationID": "bench", "senderPlatformID": 1,
-                           "senderNickname": "Alice", "sessionType": 3, "msgFrom": 100, "contentType": 110, "status": 1,
-                           "sendTime": 1719800000123, "createTime": 1719800000001, "content": content, "seq": 0, "atUserList": None,
-                           "faceURL": "", "ex": "", "groupID": "grp_42"}, ensure_ascii=False)
-    before, after = template.split('"SENDER"')
-    middle, tail = after.split('"MESSAGE"')
-    path = f"/v1/openim/callbacks/{SECRET}/callbackAfterSendGroupMsgCommand"
-    hook_lua = f"""local headers = {headers_lua({"Content-Type": "application/json; charset=utf-8"})}
-local before, middle, tail = {lua_string(before)}, {lua_string(middle)}, {lua_string(tail)}
-local n = 0
-local thread_index = 0
-local run = tostring(os.time())
-setup = function(thread) thread:set("id", thread_index); thread_index = thread_index + 1 end
-init = function(args) n = 0 end
-request = function()
-  n = n + 1
-  local user = (id * 500000 + n) % 1000000 + 1
-  return wrk.format('POST', {lua_string(path)}, headers, before .. '"user' .. user .. '"' .. middle .. '"bench-' .. run .. '-' .. id .. '-' .. n .. '"' .. tail)
-end
-"""
+    hook_lua = webhook_lua(auth)
     hooks = wrk(script(work, "hook", hook_lua))
     row("POST after-send webhook (distinct senders and messages)", hooks)
 
