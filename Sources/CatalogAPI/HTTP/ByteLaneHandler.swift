@@ -10,8 +10,8 @@ import NIOCore
 /// request that asked for `100 Continue` gets it once the route admits it. The first request the table does not
 /// take — or the client not reading its answers — has the router's handlers built behind the lane
 /// (`RouterPipeline`) and is passed to them with every byte after it; from then on the connection belongs to the
-/// router, so answers never overtake each other. Until then the lane keeps the idle timeout (a connection with no
-/// byte read or answer written for that long is closed) and graceful shutdown (an idle connection closes at once,
+/// router, so answers never overtake each other. Until then the lane keeps the idle timeout (a connection that has
+/// sent no byte for that long is closed) and graceful shutdown (an idle connection closes at once,
 /// a request arriving is answered first, with `Connection: close`).
 ///
 /// It also keeps the connection's minimum transfer rate (`RequestProgress`): every byte read counts, on the lane
