@@ -55,7 +55,8 @@ public func buildApplication(
     let server = CatalogServer(
         host: configuration.host, port: configuration.port, lane: lane, idleTimeout: idleTimeout, minimumRate: configuration.minimumTransferRate,
         responder: RouterResponder.make(router.buildResponder(), serverName: serverName, logger: logger), logger: logger,
-        prelude: { try await migrator?.migrate(client: database.client, logger: logger) }, onListening: onListening
+        prelude: { try await migrator?.migrate(client: database.client, logger: logger) }, onListening: onListening,
+        maximumConnections: configuration.maximumConnections ?? ConnectionCap.processLimit(reserve: 2 * configuration.databasePoolSize + 128)
     )
     // The access log first: graceful shutdown stops services in reverse order, so it writes the last lines.
     let app = CatalogApplication(services: [components.accessLog, database, snapshotService, usageService], server: server, logger: logger)

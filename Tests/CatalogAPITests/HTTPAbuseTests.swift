@@ -43,6 +43,33 @@ struct HTTPAbuseTests {
         }
     }
 
+    /// Past `HTTP_MAX_CONNECTIONS` the server stops accepting: a new connection waits in the listen backlog and is
+    /// served once others close, instead of the process reaching its file-descriptor limit, where NIO retries the
+    /// failing accept in a loop (two cores busy for as long as the flood stayed open).
+    @Test func connectionsPastTheCapWaitUntilOthersClose() async throws {
+        var configuration = TestService.configuration(database: try await TestService.freshDatabase())
+        configuration.maximumConnections = 2  // shared among the listeners: one each on two event loops
+        try await TestService.serve(configuration) { port, _ in
+            // Idle connections enough to fill every listener, whichever one the kernel hands each to.
+            var idle: [RawHTTP] = []
+            for _ in 0..<16 { idle.append(try RawHTTP(port: port)) }
+            let waiting = try RawHTTP(port: port, receiveTimeout: 30)
+            try await waiting.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            let answer = await withTaskGroup(of: String?.self) { group in
+                group.addTask { await waiting.readUntilClosed().text }
+                group.addTask {
+                    try? await Task.sleep(for: .milliseconds(700))
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                #expect(first == nil, "answered while every listener held its share of the cap: \(first ?? "")")
+                idle.removeAll()  // closed: the server accepts again
+                return await group.next() ?? nil
+            }
+            #expect(answer?.hasPrefix("HTTP/1.1 200") == true, "\(answer ?? "no answer")")
+        }
+    }
+
     @Test func aBodyThatStopsMidStreamStoresNothing() async throws {
         try await TestService.runLive(idleTimeout: .seconds(1)) { port, _, components in
             let database = components.configuration.databaseURL

@@ -34,6 +34,8 @@ struct CatalogServer: Service {
     let prelude: @Sendable () async throws -> Void
     /// Told the port once the server listens (port 0 picks a free one).
     let onListening: @Sendable (Int) async -> Void
+    /// Most connections open at once, over all listeners (`ConnectionCap`).
+    let maximumConnections: Int
     var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
     func run() async throws {
@@ -45,9 +47,11 @@ struct CatalogServer: Service {
         // tell the listener's quiescing helper it closed.
         var bound: [(channel: any Channel, quiescing: ServerQuiescingHelper)] = []
         var boundPort = port
+        let loops = Array(eventLoopGroup.makeIterator())
+        let perListener = (maximumConnections + loops.count - 1) / loops.count
         do {
-            for loop in eventLoopGroup.makeIterator() {
-                let listener = try await listen(on: loop, port: boundPort, router: router)
+            for loop in loops {
+                let listener = try await listen(on: loop, port: boundPort, cap: perListener, router: router)
                 boundPort = listener.channel.localAddress?.port ?? boundPort
                 bound.append(listener)
             }
@@ -80,7 +84,7 @@ struct CatalogServer: Service {
     }
 
     /// A listener on `loop` whose connections start with the byte lane and stay on `loop`.
-    private func listen(on loop: any EventLoop, port: Int, router: RouterPipeline) async throws -> (channel: any Channel, quiescing: ServerQuiescingHelper) {
+    private func listen(on loop: any EventLoop, port: Int, cap: Int, router: RouterPipeline) async throws -> (channel: any Channel, quiescing: ServerQuiescingHelper) {
         let quiescing = ServerQuiescingHelper(group: loop)
         let (lane, idleTimeout, minimumRate) = (lane, idleTimeout, minimumRate)
         let channel = try await ServerBootstrap(group: loop)
@@ -89,6 +93,10 @@ struct CatalogServer: Service {
             .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Out of file descriptors (EMFILE, ENFILE), accept fails at once: back off for a moment rather
+                    // than retry in a loop, as Hummingbird's server did.
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: false))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionCap(limit: cap))
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }

@@ -28,6 +28,9 @@ public struct ServiceConfiguration: Sendable {
     /// The slowest a request may arrive once it has been arriving for the window (`HTTP_MIN_BYTES_PER_SECOND`,
     /// default 1024, 0 for no minimum; `HTTP_MIN_RATE_WINDOW_SECONDS`, default 10).
     public var minimumTransferRate = MinimumTransferRate()
+    /// Most HTTP connections open at once (`HTTP_MAX_CONNECTIONS`; by default the process's file-descriptor limit
+    /// less a reserve for the database pool and files): past it, new connections wait in the listen backlog.
+    public var maximumConnections: Int?
     /// How often buffered sticker/GIF usage is written to PostgreSQL.
     public var usageFlushInterval: Duration
     /// How often the catalog's popular list is recomputed from usage.
@@ -189,6 +192,10 @@ public struct ServiceConfiguration: Sendable {
             storageOrigin: storageOrigin, popularRefreshInterval: .seconds(popularSeconds)
         )
         configuration.minimumTransferRate = minimumRate
+        if let text = value("HTTP_MAX_CONNECTIONS") {
+            guard let parsed = Int(text), (1...10_000_000).contains(parsed) else { throw .invalid("HTTP_MAX_CONNECTIONS", "must be a number of connections from 1 to 10000000") }
+            configuration.maximumConnections = parsed
+        }
         if let databaseReadURL {
             configuration.databaseReadURL = databaseReadURL
             // No NOTIFY reaches a standby's sessions: poll its catalog version often (a one-row read on the standby).
