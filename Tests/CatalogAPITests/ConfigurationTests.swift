@@ -57,10 +57,18 @@ struct ConfigurationTests {
         ("DATABASE_URL", "postgres://host:5432/", .invalid("DATABASE_URL", "must name a database, as in postgres://host:5432/catalog")),
         ("DATABASE_URL", "postgres://h/db?sslmode=maybe", .invalid("DATABASE_URL", "sslmode must be disable, prefer or require, not maybe")),
         ("DATABASE_READ_URL", "postgres://standby:5432", .invalid("DATABASE_READ_URL", "must name a database, as in postgres://host:5432/catalog")),
+        ("HTTP_MAX_CONNECTIONS", "0", .invalid("HTTP_MAX_CONNECTIONS", "must be a number of connections from 1 to 10000000")),
+        ("HTTP_MAX_CONNECTIONS", "many", .invalid("HTTP_MAX_CONNECTIONS", "must be a number of connections from 1 to 10000000")),
     ])
     func badValuesNameTheirVariable(name: String, value: String?, expected: ConfigurationError) {
         #expect(throws: expected) { try load([name: value]) }
         #expect(expected.description.contains(name))
+    }
+
+    /// Unset, the connection cap follows the process's file-descriptor limit (`ConnectionCap.processLimit`).
+    @Test func theConnectionCapIsOptional() throws {
+        #expect(try load([:]).maximumConnections == nil)
+        #expect(try load(["HTTP_MAX_CONNECTIONS": "5000"]).maximumConnections == 5000)
     }
 
     @Test func aStandbyIsOptionalAndPolledEverySecond() throws {
