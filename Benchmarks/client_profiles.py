@@ -246,16 +246,24 @@ def main():
                                   "content": json.dumps(content, separators=(",", ":"), ensure_ascii=False), "seq": 0, "atUserList": None,
                                   "faceURL": "", "ex": "", "groupID": "grp_42"}, ensure_ascii=False)
             baseline = rates[("go", "304")]
-            print(f"\n| gateway and OpenIM, Go client headers | service req/s | ÷ service 304 ({baseline:,.0f}) | target | p99 |")
-            print("|---|---|---|---|---|")
+            print(f"\n| gateway and OpenIM, Go client headers | service req/s | ÷ service 304 ({baseline:,.0f}) | target | p99 | p99 paced at half the 304 rate ({baseline / 2:,.0f}/s) |")
+            print("|---|---|---|---|---|---|")
             for name, path, replace, payload in (
                 ("POST /v1/resolve (one sticker)", "/v1/resolve", {"Authorization": "Bearer " + token, "Content-Type": "application/json"}, body),
                 ("POST before-send webhook", f"/v1/openim/callbacks/{secret}/callbackBeforeSendGroupMsgCommand", {"Content-Type": "application/json; charset=utf-8"}, webhook),
             ):
                 text = request_text("POST", path, host, go, replace, payload)
-                rps, p99, bad, err = wrk(BASE + path, lua_for(text, work, "go-" + path.split("/")[2]))
+                script = lua_for(text, work, "go-" + path.split("/")[2])
+                rps, p99, bad, err = wrk(BASE + path, script)
+                # The target read as a load: at half the 304 rate, p99 under 5 ms (as fast as wrk can send, p99 is
+                # the queue of 64 connections on two shared cores). The paced script needs request(): wrap the
+                # HTTP/1.1 form's fields in one.
+                paced_script = script[:-4] + "-request.lua"
+                with open(paced_script, "w", encoding="utf-8") as f:
+                    f.write(open(script, encoding="utf-8").read() + "\nlocal formatted = wrk.format()\nrequest = function() return formatted end\n")
+                paced_p99 = paced(BASE + path, paced_script, baseline / 2, SECONDS)[2]
                 note = "" if not (bad or err) else f" (non-2xx/3xx {bad} {err})"
-                print(f"| {name} | {rps:,.0f} | {rps / baseline:.2f} | ≥ 0.5, p99 < 5 ms{note} | {p99} |", flush=True)
+                print(f"| {name} | {rps:,.0f} | {rps / baseline:.2f} | ≥ 0.5, p99 < 5 ms{note} | {p99} | {paced_p99} |", flush=True)
     finally:
         stop_nginx(work)
 
