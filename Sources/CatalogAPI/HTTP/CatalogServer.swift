@@ -93,8 +93,9 @@ struct CatalogServer: Service {
             .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // Out of file descriptors (EMFILE, ENFILE), accept fails at once: back off for a moment rather
-                    // than retry in a loop, as Hummingbird's server did.
+                    // As Hummingbird's server had it. On its own it does not stop NIO retrying an accept that failed
+                    // for want of file descriptors (the listener's read stays pending); the cap keeps this process
+                    // under its own limit, so that happens only when the whole system runs out (ENFILE).
                     try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: false))
                     try channel.pipeline.syncOperations.addHandler(ConnectionCap(limit: cap))
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
