@@ -29,11 +29,11 @@ struct SearchController {
     func routes() -> [Route] {
         let searchLane = Route.Lane.representation(
             PreparedSource(snapshots: snapshots, responder: responder) { snapshot, query in (try? searchPage(snapshot, rawQuery: query)).map { ($0, nil) } },
-            capacity: 2048, key: { $0.queryText }
+            capacity: 2048, headsOnDemand: true, key: { $0.queryText }
         )
         let emojiLane = Route.Lane.representation(
             PreparedSource(snapshots: snapshots, responder: responder) { snapshot, query in (try? emojiPage(snapshot, rawQuery: query)).map { ($0, nil) } },
-            capacity: 2048, key: { $0.queryText }
+            capacity: 2048, headsOnDemand: true, key: { $0.queryText }
         )
         let indexLane = Route.Lane.representation(PreparedSource(snapshots: snapshots, responder: responder) { snapshot, _ in (snapshot.emojiIndex, nil) })
         return [
