@@ -1,4 +1,4 @@
-import CatalogCore
+@testable import CatalogCore
 import Foundation
 import OpenIMContent
 import Testing
@@ -139,6 +139,131 @@ struct SearchIndexTests {
             return await group.reduce(0, +)
         }
         #expect(disagreements == 0)
+    }
+
+    /// The ranking as documented, computed the slow way: every text of every published item against every word and
+    /// emoji of the query. The index answers with its own walk (rarest word first, later words checked per
+    /// document); on a generated catalog where common prefixes match hundreds of items, both must agree.
+    static func reference(_ packs: [StoredPack], popular: [String]) -> (SearchQuery) -> [String] {
+        struct Text { var words: [SearchText.Word]; var field: Int32; var locale: String? }
+        struct Item { var id: String; var texts: [Text]; var emojis: [String]; var popularity: Int32 }
+        var rank: [String: Int32] = [:]
+        for (index, id) in popular.enumerated() where rank[id] == nil { rank[id] = Int32(index) }
+        var items: [Item] = []
+        for pack in packs where pack.status == .published {
+            func text(_ text: String, _ field: Int32, _ locale: String?) -> Text { Text(words: SearchText.words(text), field: field, locale: locale) }
+            var texts = pack.title.map { text($0.value, 20, $0.key) } + pack.description.map { text($0.value, 10, $0.key) }
+            texts += pack.tags.map { text($0, 40, nil) }
+            items.append(Item(id: pack.id, texts: texts, emojis: [], popularity: pack.stickers.map { rank[$0.id] ?? .max }.min() ?? .max))
+            for sticker in pack.stickers {
+                var texts = sticker.keywords.map { text($0, 40, nil) }
+                for (tag, keywords) in sticker.localizedKeywords { texts += keywords.map { text($0, 40, tag) } }
+                if let label = sticker.label { texts.append(text(label, 30, nil)) }
+                items.append(Item(id: sticker.id, texts: texts, emojis: sticker.emojis.compactMap { $0.first.map(EmojiKey.key) }, popularity: rank[sticker.id] ?? .max))
+            }
+        }
+        return { query in
+            let neutral: Int32 = query.locale == nil ? 0 : 1
+            func localeRank(_ tag: String?) -> Int32 {
+                guard let tag = tag?.lowercased() else { return neutral }
+                guard let wanted = query.locale else { return 0 }
+                return tag == wanted || wanted.hasPrefix(tag + "-") || tag.hasPrefix(wanted + "-") ? 2 : 0
+            }
+            var matches: [(id: String, total: Int32, popularity: Int32, order: Int)] = []
+            for (order, item) in items.enumerated() {
+                var total: Int32 = 0
+                var all = true
+                for emoji in query.emojis {
+                    guard item.emojis.contains(emoji) else { all = false; break }
+                    total += 340 + neutral
+                }
+                for word in query.words where all {
+                    var best: Int32 = 0
+                    for text in item.texts {
+                        for term in text.words {
+                            let quality: Int32
+                            if term.text == word.text {
+                                quality = 300
+                            } else if term.text.utf8.starts(with: word.text.utf8) {
+                                quality = 200
+                            } else if word.unspaced, term.text.unicodeScalars.contains(where: { SearchText.isUnspacedScript($0) }),
+                                      term.text.utf8.count > word.text.utf8.count,
+                                      (0...(term.text.utf8.count - word.text.utf8.count)).contains(where: { term.text.utf8.dropFirst($0).starts(with: word.text.utf8) }) {
+                                quality = 100
+                            } else {
+                                continue
+                            }
+                            best = max(best, quality + text.field + localeRank(text.locale))
+                        }
+                    }
+                    if best == 0 { all = false } else { total += best }
+                }
+                if all { matches.append((item.id, total, item.popularity, order)) }
+            }
+            matches.sort { ($1.total, $0.popularity, $0.order) < ($0.total, $1.popularity, $1.order) }
+            return matches.map(\.id)
+        }
+    }
+
+    /// A catalog of syllable words, as real packs' keywords repeat stems: "sal" starts hundreds of words here.
+    static func generatedCatalog() -> (packs: [StoredPack], popular: [String]) {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let syllables = ["sal", "hap", "tem", "ban", "kit", "dog", "cat", "fun", "nap", "gri", "mor", "vin", "zu", "el"]
+        let cyrillic = ["кот", "соба", "ка", "мир", "при"]
+        let han = ["猫", "狗", "乐", "你", "好", "天"]
+        let emoji = ["😀", "👋", "👋🏽", "❤️", "🐱", "👨‍👩‍👧", "🇯🇵", "1️⃣"]
+        func word(_ parts: [String], _ count: Int) -> String { (0..<count).map { _ in parts[next(parts.count)] }.joined() }
+        var packs: [StoredPack] = []
+        var ids: [String] = []
+        for p in 0..<40 {
+            var stickers: [StoredSticker] = []
+            for s in 0..<12 {
+                let id = "g\(p)-\(s)"
+                ids.append(id)
+                let keywords = (0..<(2 + next(4))).map { _ in word(syllables, 1 + next(3)) }
+                var localized: [String: [String]] = [:]
+                if next(2) == 0 { localized["ru"] = [word(cyrillic, 1 + next(2))] }
+                if next(2) == 0 { localized["zh-Hans"] = [word(han, 2 + next(2))] }
+                // The same stems in two locales, so that the query's locale decides between otherwise equal matches.
+                if next(3) == 0 { localized["en"] = [word(syllables, 1 + next(2))] }
+                if next(3) == 0 { localized["fr"] = [word(syllables, 1 + next(2))] }
+                let label = next(3) == 0 ? nil : word(syllables, 2) + " " + word(syllables, 1)
+                stickers.append(sticker(id, [emoji[next(emoji.count)]], keywords: keywords, localized: localized, label: label))
+            }
+            let status: PackStatus = p % 10 == 9 ? .draft : .published
+            packs.append(pack("gen-\(p)", status, title: ["en": word(syllables, 2), "ru": word(cyrillic, 2)], description: ["en": word(syllables, 3) + " " + word(syllables, 2)],
+                              tags: [word(syllables, 1 + next(2))], stickers: stickers))
+        }
+        let popular = (0..<60).map { _ in ids[next(ids.count)] }
+        return (packs, popular)
+    }
+
+    @Test func rankingMatchesTheDocumentedRulesComputedTheSlowWay() {
+        let (packs, popular) = Self.generatedCatalog()
+        let index = SearchIndex(packs: packs, popular: popular, baseURL: "https://cdn.example.com")
+        let reference = Self.reference(packs, popular: popular)
+        var state: UInt64 = 42
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let pieces = ["sal", "hap", "tem", "ban", "kit", "dog", "cat", "fun", "nap", "gri", "mor", "vin", "zu", "el", "s", "k", "salhap", "kitdog",
+                      "temban", "catfun", "napgri", "mor vin", "кот", "ка", "при", "猫", "狗乐", "好", "😀", "👋", "❤", "🐱", "🇯🇵", "1️⃣", "zebra"]
+        var compared = 0, nonEmpty = 0
+        for _ in 0..<600 {
+            let text = (0..<(1 + next(3))).map { _ in pieces[next(pieces.count)] }.joined(separator: next(4) == 0 ? "" : " ")
+            let locale = [nil, "en", "fr", "ru", "zh-Hans"][next(5)]
+            let query = SearchQuery(text: text, locale: locale)
+            let found = index.search(query).map { index.identity($0).id }
+            #expect(found == reference(query), "\(text) [\(locale ?? "-")]")
+            compared += 1
+            if !found.isEmpty { nonEmpty += 1 }
+        }
+        #expect(compared == 600 && nonEmpty > 200)
     }
 
     @Test func foldingMatchesUnicodeCaseAndAccentRules() {

@@ -36,6 +36,21 @@ public final class SearchIndex: Sendable {
     /// Distinct folded words as UTF-8, sorted bytewise, and each one's postings.
     let terms: [[UInt8]]
     let postings: [[Posting]]
+    /// Postings of all terms before each term (one more entry than `terms`): the postings of a prefix's terms — a
+    /// run of `terms` — counted without walking them.
+    let postingsBefore: [Int]
+    /// The same postings by document (a forward index): document `d`'s are `entries[entryStart[d]..<entryStart[d + 1]]`.
+    /// A query's later words check the few documents still in the running here, rather than walk every posting of
+    /// a common prefix.
+    let entries: [Entry]
+    let entryStart: [Int32]
+
+    /// A posting seen from its document: the term, where it stands and in which locale.
+    struct Entry: Sendable {
+        var term: Int32
+        var field: Field
+        var locale: Int32
+    }
     /// Grams (one or two scalars) of words in scripts without spaces → indexes into `terms`.
     let grams: [String: [Int32]]
     /// Emoji key → stickers carrying it, most used first, then by where the emoji stands in the sticker's list, then
@@ -165,7 +180,27 @@ public final class SearchIndex: Sendable {
         let finished = documents
         self.documents = finished
         terms = order.map { termBytes[$0] }
-        postings = order.map { termPostings[$0] }
+        let sortedPostings = order.map { termPostings[$0] }
+        postings = sortedPostings
+        var before = [0]
+        before.reserveCapacity(sortedPostings.count + 1)
+        for list in sortedPostings { before.append(before[before.count - 1] + list.count) }
+        postingsBefore = before
+        // The forward index by counting: each document's share of the postings, then each posting in its place.
+        var start = [Int32](repeating: 0, count: documents.count + 1)
+        for list in sortedPostings { for posting in list { start[Int(posting.document) + 1] += 1 } }
+        for index in 0..<documents.count { start[index + 1] += start[index] }
+        var next = start
+        var forward = [Entry](repeating: Entry(term: 0, field: .keyword, locale: 0), count: before[before.count - 1])
+        for (term, list) in sortedPostings.enumerated() {
+            for posting in list {
+                let slot = Int(next[Int(posting.document)])
+                forward[slot] = Entry(term: Int32(term), field: posting.field, locale: posting.locale)
+                next[Int(posting.document)] += 1
+            }
+        }
+        entries = forward
+        entryStart = start
         self.grams = grams
         emojiStickers = emojiEntries.mapValues { entries in
             entries.sorted { left, right in
@@ -227,6 +262,8 @@ public final class SearchIndex: Sendable {
         // Every document scored in the first round: later rounds score only documents that matched every earlier
         // one, so these are all the entries this query sets.
         var firstRound: [Int32] = []
+        // The documents that matched every word and emoji so far.
+        var survivors: [Int32] = []
         var round: UInt8 = 0
         defer {
             for document in firstRound {
@@ -254,30 +291,41 @@ public final class SearchIndex: Sendable {
             }
             if round == 0 { firstRound = touched }
             let any = !touched.isEmpty
-            if round + 1 < termCount { touched.removeAll(keepingCapacity: true) }
+            if round + 1 < termCount { swap(&survivors, &touched); touched.removeAll(keepingCapacity: true) }
             round += 1
             return any
         }
 
-        for emoji in query.emojis {
-            for document in emojiStickers[emoji] ?? [] { consider(document, Quality.exact.rawValue * 100 + Int32(Field.keyword.rawValue) * 10 + neutralRank) }
-            guard finishRound() else { return [] }
-        }
-        for word in query.words {
-            let bytes = Array(word.text.utf8)
-            func score(_ term: Int, _ quality: Quality) {
-                for posting in postings[term] {
-                    let locale = posting.locale < 0 ? neutralRank : localeRank[Int(posting.locale)]
-                    consider(posting.document, quality.rawValue * 100 + Int32(posting.field.rawValue) * 10 + locale)
+        // Words and emoji are matched rarest first: the first is walked through its postings, and it bounds the
+        // documents every later one can still add to. A later word whose prefix is common ("sal" of thousands of
+        // words) is then checked against those few documents' own postings, not walked. The scores add up, so the
+        // order changes no answer.
+        let steps = query.emojis.map { Step.emoji(emojiStickers[$0] ?? []) } + query.words.map { step(for: $0) }
+        let averageEntries = max(1, entries.count / max(1, documents.count))
+        for step in steps.sorted(by: { $0.cost < $1.cost }) {
+            switch step {
+            case .emoji(let documents):
+                for document in documents { consider(document, Quality.exact.rawValue * 100 + Int32(Field.keyword.rawValue) * 10 + neutralRank) }
+            case .word(let range, let exactLength, let substrings, let cost):
+                func score(_ term: Int, field: Field, locale: Int32) -> Int32 {
+                    let quality: Quality = range.contains(term) ? (terms[term].count == exactLength ? .exact : .prefix) : .substring
+                    let rank = locale < 0 ? neutralRank : localeRank[Int(locale)]
+                    return quality.rawValue * 100 + Int32(field.rawValue) * 10 + rank
                 }
-            }
-            var index = lowerBound(bytes)
-            while index < terms.count, terms[index].starts(with: bytes) {
-                score(index, terms[index].count == bytes.count ? .exact : .prefix)
-                index += 1
-            }
-            if word.unspaced {
-                for term in substringTerms(word.text, bytes: bytes) { score(Int(term), .substring) }
+                if round > 0, survivors.count * averageEntries < cost {
+                    let extra = substrings.count > 8 ? Set(substrings) : nil
+                    for document in survivors {
+                        for slot in Int(entryStart[Int(document)])..<Int(entryStart[Int(document) + 1]) {
+                            let entry = entries[slot]
+                            let term = Int(entry.term)
+                            guard range.contains(term) || (extra.map { $0.contains(entry.term) } ?? substrings.contains(entry.term)) else { continue }
+                            consider(document, score(term, field: entry.field, locale: entry.locale))
+                        }
+                    }
+                } else {
+                    for term in range { for posting in postings[term] { consider(posting.document, score(term, field: posting.field, locale: posting.locale)) } }
+                    for term in substrings { for posting in postings[Int(term)] { consider(posting.document, score(Int(term), field: posting.field, locale: posting.locale)) } }
+                }
             }
             guard finishRound() else { return [] }
         }
@@ -292,6 +340,31 @@ public final class SearchIndex: Sendable {
         }
         keys.sort()
         return keys.map { Int32(truncatingIfNeeded: $0 & ((1 << orderBits) - 1)) }
+    }
+
+    /// One word or emoji of a query: the documents or terms it matches, and how many postings walking them takes.
+    enum Step {
+        case emoji([Int32])
+        /// Terms starting with the word (a run of `terms`), the length of one equal to it, and terms containing it
+        /// elsewhere (scripts without spaces).
+        case word(range: Range<Int>, exactLength: Int, substrings: [Int32], cost: Int)
+
+        var cost: Int {
+            switch self {
+            case .emoji(let documents): documents.count
+            case .word(_, _, _, let cost): cost
+            }
+        }
+    }
+
+    func step(for word: SearchText.Word) -> Step {
+        let bytes = Array(word.text.utf8)
+        let low = lowerBound(bytes)
+        // Terms starting with the word run up to the word followed by 0xFF, a byte UTF-8 never holds.
+        let high = lowerBound(bytes + [0xFF])
+        let substrings = word.unspaced ? substringTerms(word.text, bytes: bytes) : []
+        let cost = postingsBefore[high] - postingsBefore[low] + substrings.reduce(0) { $0 + postings[Int($1)].count }
+        return .word(range: low..<high, exactLength: bytes.count, substrings: substrings, cost: cost)
     }
 
     /// Terms containing `text` without starting with it (those are prefix matches).
