@@ -27,9 +27,14 @@ struct SnapshotMemoTests {
         #expect(value("a", second) == 201 && computed == 4)
         #expect(value("a", first) == 101 && computed == 5)
         #expect(value("a", second) == 201 && computed == 5)
-        // Full: starts over rather than growing.
+        // Full: each new value replaces the oldest ("a", then "b"); the rest stay remembered.
         for key in ["b", "cc", "ddd", "eeee"] { _ = value(key, second) }
-        #expect(memo.count <= 3)
+        #expect(memo.count == 3 && computed == 9)
+        #expect(value("cc", second) == 202 && value("ddd", second) == 203 && value("eeee", second) == 204 && computed == 9)
+        #expect(value("a", second) == 201 && computed == 10)
+        // "a" came back in place of "cc", the oldest then.
+        #expect(value("ddd", second) == 203 && computed == 10)
+        #expect(value("cc", second) == 202 && computed == 11)
     }
 
     /// Verdicts are remembered by content type and the content's exact literal.
