@@ -51,10 +51,21 @@ public struct PreparedRepresentation: Sendable {
 public final class ResolvedSticker: Sendable {
     public let packId: String
     public let payload: StickerPayload
+    /// The sticker as an item of a user's library list, `{"available":true,"id":…,"packId":…}`, written once per
+    /// snapshot: a library GET copies it for each of its favorites and recents (70 of them by default) instead of
+    /// writing each again.
+    public let libraryItem: [UInt8]
 
     public init(packId: String, payload: StickerPayload) {
         self.packId = packId
         self.payload = payload
+        var writer = JSONWriter(capacity: 48 + payload.stickerId.utf8.count + packId.utf8.count)
+        writer.object { item in
+            item.member("available", true)
+            item.member("id", payload.stickerId)
+            item.member("packId", packId)
+        }
+        libraryItem = writer.bytes
     }
 }
 

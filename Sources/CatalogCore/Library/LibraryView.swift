@@ -55,15 +55,14 @@ public struct LibraryView: Sendable {
         bytes.append(UInt8(ascii: "["))
         for (index, id) in ids.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            // One lookup per item: a sticker's entry gives both its availability and its pack.
-            let packId = list.holdsPacks ? nil : snapshot.stickers[id]?.packId
-            let available = list.holdsPacks ? isAvailable(id, in: list) : packId != nil
+            // One lookup per item: a published sticker's entry holds its item whole.
+            if !list.holdsPacks, let sticker = snapshot.stickers[id] {
+                bytes.append(contentsOf: sticker.libraryItem)
+                continue
+            }
+            let available = list.holdsPacks && isAvailable(id, in: list)
             bytes.append(contentsOf: available ? Self.availableItem : Self.unavailableItem)
             JSONWriter.appendEscaped(id, to: &bytes)
-            if let packId {
-                bytes.append(contentsOf: Self.packIdKey)
-                JSONWriter.appendEscaped(packId, to: &bytes)
-            }
             bytes.append(contentsOf: Self.itemEnd)
         }
         bytes.append(UInt8(ascii: "]"))
@@ -72,7 +71,6 @@ public struct LibraryView: Sendable {
 
     private static let availableItem = Array(#"{"available":true,"id":""#.utf8)
     private static let unavailableItem = Array(#"{"available":false,"id":""#.utf8)
-    private static let packIdKey = Array(#"","packId":""#.utf8)
     private static let itemEnd = Array(#""}"#.utf8)
 
     /// All four lists: `{"favorites", "hidden", "installed", "recents", "userId"}`.
