@@ -50,9 +50,12 @@ struct HTTPAbuseTests {
         var configuration = TestService.configuration(database: try await TestService.freshDatabase())
         configuration.maximumConnections = 2  // shared among the listeners: one each on two event loops
         try await TestService.serve(configuration) { port, _ in
-            // Idle connections enough to fill every listener, whichever one the kernel hands each to.
+            // Idle connections enough to fill every listener, whichever one the kernel hands each to. One read of a
+            // listener accepts up to four queued connections (NIO's batch), so each listener's queue must hold at least
+            // four idle ones ahead of the waiting one. With 16, a split leaving one listener three or fewer (2 % by the
+            // binomial odds) let the waiting connection come in the same batch on a loaded machine, and it was answered.
             var idle: [RawHTTP] = []
-            for _ in 0..<16 { idle.append(try RawHTTP(port: port)) }
+            for _ in 0..<48 { idle.append(try RawHTTP(port: port)) }
             let waiting = try RawHTTP(port: port, receiveTimeout: 30)
             try await waiting.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             let answer = await withTaskGroup(of: String?.self) { group in

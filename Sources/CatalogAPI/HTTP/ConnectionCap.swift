@@ -7,7 +7,8 @@ import NIOCore
 ///
 /// Past the process's file-descriptor limit, accept fails with EMFILE, and NIO retries a failed accept at once, in a
 /// loop: a flood of idle connections held two cores busy until the idle timeout closed them. Held under the cap, the
-/// next connections wait in the listen backlog, and the listener's read interest is dropped until one closes.
+/// next connections wait in the listen backlog, and the listener's read interest is dropped until one closes. One
+/// read accepts up to NIO's batch of four queued connections, so a listener may hold up to three past its limit.
 final class ConnectionCap: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
