@@ -266,6 +266,29 @@ struct SearchIndexTests {
         #expect(compared == 600 && nonEmpty > 200)
     }
 
+    /// A page keeps only the first `offset + limit` matches (a bounded heap) rather than ranking them all: it must be
+    /// exactly that slice of the full ranking, with the full count, wherever it starts.
+    @Test func pagesAreSlicesOfTheFullRanking() {
+        let (packs, popular) = Self.generatedCatalog()
+        let index = SearchIndex(packs: packs, popular: popular, baseURL: "https://cdn.example.com")
+        var pages = 0
+        for text in ["s", "sal", "k", "e", "kit", "猫", "ка", "👋", "zebra", "sal k", "el 😀"] {
+            for locale in [nil, "en", "ru"] {
+                let query = SearchQuery(text: text, locale: locale)
+                let all = index.search(query)
+                for (offset, limit) in [(0, 1), (0, 20), (1, 20), (7, 3), (19, 20), (40, 100), (all.count - 1, 20), (all.count, 20), (0, all.count + 5)] {
+                    let page = index.page(query, offset: max(0, offset), limit: limit)
+                    #expect(page.items == Array(all.dropFirst(max(0, offset)).prefix(limit)), "\(text) [\(locale ?? "-")] \(offset)+\(limit)")
+                    #expect(page.total == all.count)
+                    pages += 1
+                }
+            }
+        }
+        // Common prefixes here match over a hundred items: their first pages took the heap, not the whole sort.
+        let common = index.search(SearchQuery(text: "s", locale: nil)).count
+        #expect(common > 100 && pages == 297, "\(common) matches, \(pages) pages")
+    }
+
     @Test func foldingMatchesUnicodeCaseAndAccentRules() {
         #expect(SearchText.fold("Straße") == "strasse")
         #expect(SearchText.fold("ﬁsh") == "fish")

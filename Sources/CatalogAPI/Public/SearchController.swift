@@ -75,19 +75,18 @@ struct SearchController {
 
     func makeSearchPage(_ snapshot: CatalogSnapshot, rawQuery: String) throws(Problem) -> PreparedRepresentation {
         let request = try SearchRequest(rawQuery: rawQuery, version: snapshot.version)
-        let matches = snapshot.search.search(request.query)
-        let page = matches.dropFirst(request.offset).prefix(request.limit)
+        let (page, total) = snapshot.search.page(request.query, offset: request.offset, limit: request.limit)
         let next = request.offset + page.count
         var writer = JSONWriter(capacity: 256 + page.count * 512)
         writer.object { object in
             object.member("items") { items in items.array(page) { array, document in snapshot.search.writeItem(document, to: &array) } }
             object.member("nextCursor") { cursor in
-                if next < matches.count, next <= Self.maximumOffset { cursor.string(SearchRequest.cursor(version: snapshot.version, offset: next)) } else { cursor.null() }
+                if next < total, next <= Self.maximumOffset { cursor.string(SearchRequest.cursor(version: snapshot.version, offset: next)) } else { cursor.null() }
             }
             object.member("query", request.query.normalized)
-            object.member("total", matches.count)
+            object.member("total", total)
         }
-        return PreparedRepresentation(bytes: writer.bytes, compressionLevel: .defaultCompressionLevel)
+        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest)
     }
 
     // MARK: Stickers for an emoji
@@ -114,6 +113,6 @@ struct SearchController {
             object.member("items") { items in items.array(stickers.prefix(limit)) { array, document in snapshot.search.writeItem(document, to: &array) } }
             object.member("total", stickers.count)
         }
-        return PreparedRepresentation(bytes: writer.bytes, compressionLevel: .defaultCompressionLevel)
+        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest)
     }
 }

@@ -250,6 +250,57 @@ public final class SearchIndex: Sendable {
     /// All matches of `query`, best first: items matching every word and emoji, ranked by their summed match scores,
     /// then by recent use, then by catalog order.
     public func search(_ query: SearchQuery) -> [Int32] {
+        var keys = matchKeys(query)
+        keys.sort()
+        return keys.map(Self.document(ofKey:))
+    }
+
+    /// The matches `search` ranks from `offset` on, at most `limit` of them, and how many there are in all, without
+    /// ranking every match: a common prefix matches thousands of items and a page shows twenty, so only the first
+    /// `offset + limit` are kept (a bounded heap) and sorted.
+    public func page(_ query: SearchQuery, offset: Int, limit: Int) -> (items: [Int32], total: Int) {
+        let keys = matchKeys(query)
+        let wanted = offset + limit
+        guard offset < keys.count, limit > 0 else { return ([], keys.count) }
+        var first = wanted >= keys.count / 2 ? keys : Self.smallest(wanted, of: keys)
+        first.sort()
+        return (first.dropFirst(offset).prefix(limit).map(Self.document(ofKey:)), keys.count)
+    }
+
+    /// The `count` smallest of `keys` (fewer than half of them), in no particular order.
+    static func smallest(_ count: Int, of keys: [UInt64]) -> [UInt64] {
+        // A max-heap of the smallest seen so far: its root is the one to beat.
+        var heap = Array(keys.prefix(count))
+        func siftDown(_ start: Int) {
+            var parent = start
+            while true {
+                let left = 2 * parent + 1
+                guard left < heap.count else { return }
+                let child = left + 1 < heap.count && heap[left + 1] > heap[left] ? left + 1 : left
+                guard heap[child] > heap[parent] else { return }
+                heap.swapAt(child, parent)
+                parent = child
+            }
+        }
+        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+        for key in keys.dropFirst(count) where key < heap[0] {
+            heap[0] = key
+            siftDown(0)
+        }
+        return heap
+    }
+
+    /// A match's rank key: higher score, then more used, then earlier in the catalog, as one integer compared once
+    /// (a document's order is its index, below 2^22 — four million stickers).
+    static let orderBits: UInt64 = 22
+    static let popularityBits: UInt64 = 22
+
+    static func document(ofKey key: UInt64) -> Int32 {
+        Int32(truncatingIfNeeded: key & ((1 << orderBits) - 1))
+    }
+
+    /// Every match of `query` as its rank key, unordered.
+    func matchKeys(_ query: SearchQuery) -> [UInt64] {
         let termCount = query.termCount
         guard termCount > 0 else { return [] }
         let localeRank = locales.map { tag -> Int32 in
@@ -329,17 +380,13 @@ public final class SearchIndex: Sendable {
             }
             guard finishRound() else { return [] }
         }
-        // One integer per match, compared once: higher score, then more used, then earlier in the catalog (a
-        // document's order is its index, below 2^22 — four million stickers).
-        let orderBits: UInt64 = 22, popularityBits: UInt64 = 22
-        var keys = touched.map { document -> UInt64 in
+        let (orderBits, popularityBits) = (Self.orderBits, Self.popularityBits)
+        return touched.map { document -> UInt64 in
             let index = Int(document)
             let score = UInt64(max(0, 4095 - Int(work.total[index])))
             let popularity = UInt64(min(Int(documents[index].popularity), (1 << popularityBits) - 1))
             return score << (orderBits + popularityBits) | popularity << orderBits | UInt64(index)
         }
-        keys.sort()
-        return keys.map { Int32(truncatingIfNeeded: $0 & ((1 << orderBits) - 1)) }
     }
 
     /// One word or emoji of a query: the documents or terms it matches, and how many postings walking them takes.
