@@ -6,7 +6,7 @@ answer as a static file in the same run: the floor this machine sets for any ans
 For each client profile (Benchmarks/client-profiles.txt: okhttp, urlsession, chrome, cdn) and each kind of query
 (one word; two or three words of one sticker; one emoji; and the stickers-for-emoji suggestions), wrk cycles
 through 3,000 queries — for words 3,000 distinct, more than the service remembers per version (2,048), so nearly
-every request is ranked afresh; the emoji lists hold 172 distinct (every emoji there is, with skin tones), so after
+every request is ranked afresh; the emoji lists hold 172 distinct (the catalog's 150 emoji, some with a skin tone), so after
 the first round they are remembered answers, as in real use — and, separately, through 20 of them (then answered
 from the per-version memo, as repeated searches are). Then the distinct queries again at stated loads (RATES, requests a second, default 2000,5000,10000; each
 beside nginx's static answer at the same load): the latency a client sees at that load rather than at saturation,
