@@ -5,12 +5,15 @@ connections against the running service at its defaults, 1,000,000 users loaded 
 * the combined library GET for users spread over the million (200), and its 304 (If-None-Match of each user's ETag);
 * a favorite added (POST …/favorites/blob-happy, a sticker of the seed no generated user has; one add per user);
 * after-send webhooks carrying a sticker, each from another sender and with its own serverMsgID, as fast as the
-  service takes them: their p99, and whether recents kept up (a sample of senders read back afterwards).
+  service takes them: their p99, and whether recents kept up (a sample of senders read back afterwards);
+* beside the GETs, nginx serving one library as a static file with the same headers: what this machine's cores,
+  shared with wrk, allow any server at 64 connections.
 
 No pass/fail; the figures go in docs/BENCHMARKS.md.
 
     GATEWAY_TOKEN=... OPENIM_WEBHOOK_SECRET=... Benchmarks/library_load.py [http://127.0.0.1:8080] [seconds]
 """
+import gzip
 import json
 import os
 import re
@@ -110,6 +113,24 @@ request = function() n = (n + 7919) % 1000000 + 1; return wrk.format('GET', '/v1
     row("GET library (200), users across 1,000,000", wrk(script(work, "get", get_lua)))
     for rate in rates("GET_RATES", "1000,2000,4000"):
         row(f"GET library (200), paced at {rate:,.0f}/s", cp.paced(cp.BASE + "/", script(work, "get", get_lua), rate, cp.SECONDS))
+
+    # The machine's floor: nginx at Debian's defaults serving one user's library as a static file, with the same
+    # client's headers, as fast as it answers and at the same rates.
+    _, document = get("/v1/users/user1/library")
+    os.chmod(work, 0o755)
+    cp.serve_with_nginx(work, document, gzip.compress(document))
+    try:
+        # Identity, as the service answers a library (it does not compress these).
+        static_lua = f"""local headers = {headers_lua(auth)}
+headers["Accept-Encoding"] = nil
+request = function() return wrk.format('GET', '/v1/catalog', headers) end
+"""
+        nginx = f"http://127.0.0.1:{cp.NGINX_PORT}/"
+        row(f"nginx: one library ({len(document):,} bytes) as a static file", cp.run_wrk(nginx, script(work, "static", static_lua), cp.SECONDS))
+        for rate in rates("GET_RATES", "1000,2000,4000"):
+            row(f"nginx: the static file, paced at {rate:,.0f}/s", cp.paced(nginx, script(work, "static", static_lua), rate, cp.SECONDS))
+    finally:
+        cp.stop_nginx(work)
 
     # 304: each of 2,000 users with the ETag of their library.
     pairs = []
