@@ -117,8 +117,9 @@ request = function() n = (n + 7919) % 1000000 + 1; return wrk.format('GET', '/v1
     # The machine's floor: nginx at Debian's defaults serving one user's library as a static file, with the same
     # client's headers, as fast as it answers and at the same rates.
     _, document = get("/v1/users/user1/library")
-    os.chmod(work, 0o755)
-    cp.serve_with_nginx(work, document, gzip.compress(document))
+    static_root = tempfile.mkdtemp()  # nginx's own (stop_nginx removes it)
+    os.chmod(static_root, 0o755)
+    cp.serve_with_nginx(static_root, document, gzip.compress(document))
     try:
         # Identity, as the service answers a library (it does not compress these).
         static_lua = f"""local headers = {headers_lua(auth)}
@@ -130,7 +131,7 @@ request = function() return wrk.format('GET', '/v1/catalog', headers) end
         for rate in rates("GET_RATES", "1000,2000,4000"):
             row(f"nginx: the static file, paced at {rate:,.0f}/s", cp.paced(nginx, script(work, "static", static_lua), rate, cp.SECONDS))
     finally:
-        cp.stop_nginx(work)
+        cp.stop_nginx(static_root)
 
     # 304: each of 2,000 users with the ETag of their library.
     pairs = []
