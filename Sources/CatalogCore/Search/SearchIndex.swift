@@ -260,8 +260,10 @@ public final class SearchIndex: Sendable {
     /// `offset + limit` are kept (a bounded heap) and sorted.
     public func page(_ query: SearchQuery, offset: Int, limit: Int) -> (items: [Int32], total: Int) {
         let keys = matchKeys(query)
-        let wanted = offset + limit
+        let offset = max(0, offset)
         guard offset < keys.count, limit > 0 else { return ([], keys.count) }
+        // Never more than there are (and no overflow for a huge limit).
+        let wanted = offset + min(limit, keys.count - offset)
         var first = wanted >= keys.count / 2 ? keys : Self.smallest(wanted, of: keys)
         first.sort()
         return (first.dropFirst(offset).prefix(limit).map(Self.document(ofKey:)), keys.count)
@@ -269,6 +271,7 @@ public final class SearchIndex: Sendable {
 
     /// The `count` smallest of `keys` (fewer than half of them), in no particular order.
     static func smallest(_ count: Int, of keys: [UInt64]) -> [UInt64] {
+        guard count > 0 else { return [] }
         // A max-heap of the smallest seen so far: its root is the one to beat.
         var heap = Array(keys.prefix(count))
         func siftDown(_ start: Int) {
