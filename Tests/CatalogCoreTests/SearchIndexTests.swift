@@ -253,17 +253,16 @@ struct SearchIndexTests {
         }
         let pieces = ["sal", "hap", "tem", "ban", "kit", "dog", "cat", "fun", "nap", "gri", "mor", "vin", "zu", "el", "s", "k", "salhap", "kitdog",
                       "temban", "catfun", "napgri", "mor vin", "кот", "ка", "при", "猫", "狗乐", "好", "😀", "👋", "❤", "🐱", "🇯🇵", "1️⃣", "zebra"]
-        var compared = 0, nonEmpty = 0
+        var nonEmpty = 0
         for _ in 0..<600 {
             let text = (0..<(1 + next(3))).map { _ in pieces[next(pieces.count)] }.joined(separator: next(4) == 0 ? "" : " ")
             let locale = [nil, "en", "fr", "ru", "zh-Hans"][next(5)]
             let query = SearchQuery(text: text, locale: locale)
             let found = index.search(query).map { index.identity($0).id }
             #expect(found == reference(query), "\(text) [\(locale ?? "-")]")
-            compared += 1
             if !found.isEmpty { nonEmpty += 1 }
         }
-        #expect(compared == 600 && nonEmpty > 200)
+        #expect(nonEmpty > 200)
     }
 
     /// A page keeps only the first `offset + limit` matches (a bounded heap) rather than ranking them all: it must be
@@ -271,7 +270,6 @@ struct SearchIndexTests {
     @Test func pagesAreSlicesOfTheFullRanking() {
         let (packs, popular) = Self.generatedCatalog()
         let index = SearchIndex(packs: packs, popular: popular, baseURL: "https://cdn.example.com")
-        var pages = 0
         for text in ["s", "sal", "k", "e", "kit", "猫", "ка", "👋", "zebra", "sal k", "el 😀"] {
             for locale in [nil, "en", "ru"] {
                 let query = SearchQuery(text: text, locale: locale)
@@ -280,13 +278,12 @@ struct SearchIndexTests {
                     let page = index.page(query, offset: offset, limit: limit)
                     #expect(page.items == Array(all.dropFirst(max(0, offset)).prefix(max(0, limit))), "\(text) [\(locale ?? "-")] \(offset)+\(limit)")
                     #expect(page.total == all.count)
-                    pages += 1
                 }
             }
         }
         // Common prefixes here match over a hundred items: their first pages took the heap, not the whole sort.
         let common = index.search(SearchQuery(text: "s", locale: nil)).count
-        #expect(common > 100 && pages == 396, "\(common) matches, \(pages) pages")
+        #expect(common > 100, "\(common) matches")
     }
 
     @Test func foldingMatchesUnicodeCaseAndAccentRules() {

@@ -250,9 +250,7 @@ public final class SearchIndex: Sendable {
     /// All matches of `query`, best first: items matching every word and emoji, ranked by their summed match scores,
     /// then by recent use, then by catalog order.
     public func search(_ query: SearchQuery) -> [Int32] {
-        var keys = matchKeys(query)
-        keys.sort()
-        return keys.map(Self.document(ofKey:))
+        page(query, offset: 0, limit: .max).items
     }
 
     /// The matches `search` ranks from `offset` on, at most `limit` of them, and how many there are in all, without
