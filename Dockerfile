@@ -6,7 +6,7 @@
 FROM swift:6.3-bookworm AS build
 WORKDIR /build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends zlib1g-dev libssl-dev libwebp-dev libpng-dev libgif-dev libvpx-dev \
+    && apt-get install -y --no-install-recommends zlib1g-dev libssl-dev libwebp-dev libpng-dev libgif-dev libvpx-dev libdeflate-dev \
     && rm -rf /var/lib/apt/lists/*
 # Dependencies first, so a source change does not refetch them.
 COPY Package.swift ./
@@ -23,7 +23,7 @@ COPY Seed /staging/Seed
 
 FROM debian:bookworm-slim AS run
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates zlib1g libssl3 tzdata curl libwebp7 libwebpdemux2 libpng16-16 libgif7 libvpx7 \
+    && apt-get install -y --no-install-recommends ca-certificates zlib1g libssl3 tzdata curl libwebp7 libwebpdemux2 libpng16-16 libgif7 libvpx7 libdeflate0 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 catalog \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin catalog

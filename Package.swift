@@ -37,11 +37,14 @@ let package = Package(
             name: "CImageCodecs",
             providers: [.apt(["libwebp-dev", "libpng-dev", "libgif-dev", "libvpx-dev"])]
         ),
+        // libdeflate from Debian's libdeflate-dev: the gzip of every response body (Gzip.swift).
+        .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
         .target(
             name: "CatalogCore",
             dependencies: [
                 "OpenIMContent",
                 "CImageCodecs",
+                "CDeflate",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]

@@ -1,4 +1,3 @@
-import CompressNIO
 import Foundation
 import NIOCore
 import OpenIMContent
@@ -23,15 +22,6 @@ public struct CatalogContent: Sendable, Equatable {
     }
 }
 
-extension ZlibConfiguration {
-    /// Bodies served all version long (the catalog, packs, the emoji index): as small as zlib can make them.
-    public static let wholeVersion = ZlibConfiguration(compressionLevel: .bestCompression)
-    /// Bodies prepared per request (a search page, 1–20 KB): level 3. A search answered afresh spends most of its
-    /// CPU compressing its page; for a page of 20 stickers (11.5 KB) level 3 takes 38 µs where zlib's default (6)
-    /// took 70, and writes 2,065 bytes where that wrote 1,989 (SHA-256 and copies included in both times).
-    public static let perRequest = ZlibConfiguration(compressionLevel: .compressionLevel3)
-}
-
 /// One response body prepared in both encodings, with strong ETags computed from the identity bytes.
 public struct PreparedRepresentation: Sendable {
     public let identity: ByteBuffer
@@ -43,10 +33,9 @@ public struct PreparedRepresentation: Sendable {
 
     /// Prepares `bytes`, compressing them once: `.wholeVersion` for what is served all version long, `.perRequest`
     /// for answers prepared per request (search pages).
-    public init(bytes: [UInt8], gzip configuration: ZlibConfiguration = .wholeVersion) {
+    public init(bytes: [UInt8], gzip level: GzipLevel = .wholeVersion) {
         identity = ByteBuffer(bytes: bytes)
-        var source = identity
-        gzip = (try? source.compress(with: .gzip(configuration: configuration))) ?? identity
+        gzip = Gzip.compress(bytes, level: level)
         let hash = String(PackAssembler.sha256Hex(bytes).prefix(32))
         eTag = "\"\(hash)\""
         gzipETag = "\"\(hash)-gz\""

@@ -16,9 +16,10 @@ ensure_system_packages() {
     dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
     dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
     dpkg -s libpq-dev >/dev/null 2>&1 || missing+=(libpq-dev)
-    # The image libraries thumbnails are made with (Sources/CImageCodecs links them).
+    # The image libraries thumbnails are made with (Sources/CImageCodecs links them) and libdeflate, which
+    # compresses response bodies (Sources/CDeflate).
     local package
-    for package in libwebp-dev libpng-dev libgif-dev libvpx-dev; do
+    for package in libwebp-dev libpng-dev libgif-dev libvpx-dev libdeflate-dev; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
     done
     if [ "${#missing[@]}" -gt 0 ]; then
