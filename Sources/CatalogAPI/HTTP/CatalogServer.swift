@@ -48,6 +48,7 @@ struct CatalogServer: Service {
         var bound: [(channel: any Channel, quiescing: ServerQuiescingHelper)] = []
         var boundPort = port
         let loops = Array(eventLoopGroup.makeIterator())
+        if port != 0 { try Self.ensureNoOtherListener(host: host, port: port) }
         let perListener = (maximumConnections + loops.count - 1) / loops.count
         do {
             for loop in loops {
@@ -81,6 +82,33 @@ struct CatalogServer: Service {
         }
         // Cancelled rather than shut down gracefully: stop accepting at least.
         for listener in listeners { try? await listener.channel.close() }
+    }
+
+    /// Refuses to start when any socket already listens on `host:port`.
+    ///
+    /// Our listeners share the port through SO_REUSEPORT, and Linux lets any process of the same user join such a
+    /// group: a second instance started beside a running one (a restart that did not wait for the old process to
+    /// end) would bind without an error, and the kernel would hand each of them a share of the connections — an old
+    /// binary silently answering part of the traffic. A plain bind, which no listener of ours or of theirs admits,
+    /// finds that first. SO_REUSEADDR lets it succeed over connections of an earlier run still in TIME_WAIT; it never
+    /// listens, so no connection can arrive on it.
+    static func ensureNoOtherListener(host: String, port: Int) throws {
+        let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        let probe = socket(address.protocol.rawValue, Int32(SOCK_STREAM.rawValue), 0)
+        guard probe >= 0 else { return }  // no descriptor to probe with: binding the listeners will say what is wrong
+        defer { close(probe) }
+        var one: Int32 = 1
+        _ = setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let bound = address.withSockAddr { pointer, size in bind(probe, pointer, socklen_t(size)) }
+        if bound != 0, errno == EADDRINUSE { throw PortInUse(host: host, port: port) }
+    }
+
+    struct PortInUse: Error, CustomStringConvertible {
+        let host: String
+        let port: Int
+        var description: String {
+            "\(host):\(port) is already in use by another process (is another catalog-service still running?); not listening beside it"
+        }
     }
 
     /// A listener on `loop` whose connections start with the byte lane and stay on `loop`.
