@@ -22,7 +22,8 @@ public struct CatalogContent: Sendable, Equatable {
     }
 }
 
-/// One response body prepared in both encodings, with strong ETags computed from the identity bytes.
+/// One response body prepared in both encodings, with strong ETags computed from the identity bytes (or, for an answer
+/// prepared per request, from what determines them).
 public struct PreparedRepresentation: Sendable {
     public let identity: ByteBuffer
     public let gzip: ByteBuffer
@@ -34,11 +35,23 @@ public struct PreparedRepresentation: Sendable {
     /// Prepares `bytes`, compressing them once: `.wholeVersion` for what is served all version long, `.perRequest`
     /// for answers prepared per request (search pages).
     public init(bytes: [UInt8], gzip level: GzipLevel = .wholeVersion) {
+        self.init(bytes: bytes, gzip: level, hash: PackAssembler.sha256Hex(bytes))
+    }
+
+    /// Prepares an answer whose bytes `determinedBy` fully determines, on every replica: a search page is a function
+    /// of the catalog version and the normalised request, so its tag is the hash of those (the "ETag per (version,
+    /// normalised query)" clients and CDNs cache by) rather than of 1–60 KB of page, which cost 5 % of a search
+    /// answered afresh.
+    public init(bytes: [UInt8], gzip level: GzipLevel, determinedBy key: String) {
+        self.init(bytes: bytes, gzip: level, hash: PackAssembler.sha256Hex(Array(key.utf8)))
+    }
+
+    private init(bytes: [UInt8], gzip level: GzipLevel, hash: String) {
         identity = ByteBuffer(bytes: bytes)
         gzip = Gzip.compress(bytes, level: level)
-        let hash = String(PackAssembler.sha256Hex(bytes).prefix(32))
-        eTag = "\"\(hash)\""
-        gzipETag = "\"\(hash)-gz\""
+        let tag = hash.prefix(32)
+        eTag = "\"\(tag)\""
+        gzipETag = "\"\(tag)-gz\""
     }
 }
 

@@ -90,6 +90,45 @@ struct SearchTests {
         }
     }
 
+    /// A page's tag is the hash of its version and normalised request, not of its bytes: one tag must never name two
+    /// different pages (a client would keep a stale one on 304), and spellings of one query share it.
+    @Test func oneTagNamesOnePageAndSpellingsOfAQueryShareIt() async throws {
+        try await TestService.run { client, components in
+            _ = try await Self.publishWords(client, components)
+            let many = try await PackUploads.create(client, id: "more", count: 5, offset: 70)
+            #expect(await components.snapshots.waitForVersion(try #require(many.catalogVersion)))
+            let queries = ["hello", "HELLO", "Hello ", "hello wave", "wave hello", "cafe", "CAFÉ", "café", "👋", "👋🏽", "👋 hello", "hello 👋",
+                           "你好", "lexicon", "words", "😀"]
+            let extras = ["", "&limit=1", "&limit=2", "&locale=en", "&locale=zh-Hans", "&limit=2&locale=ja"]
+            var pages: [String: (body: ByteBuffer, asked: String)] = [:]
+            var shared = 0
+            for query in queries {
+                for extra in extras {
+                    var asked = [(query, extra)]
+                    let first = try await Self.search(client, query, extra)
+                    #expect(first.status == .ok, "\(query)\(extra): \(first.text)")
+                    // The next page, when there is one, through its cursor.
+                    if case .string(let cursor)? = first.json["nextCursor"] { asked.append((query, extra + "&cursor=\(Self.encoded(cursor))")) }
+                    for (text, parameters) in asked {
+                        let response = try await Self.search(client, text, parameters)
+                        let tag = try #require(response.headers[.eTag])
+                        if let earlier = pages[tag] {
+                            #expect(earlier.body == response.body, "\(earlier.asked) and \(text)\(parameters) share \(tag) with different pages")
+                            shared += earlier.asked == text + parameters ? 0 : 1
+                        } else {
+                            pages[tag] = (response.body, text + parameters)
+                        }
+                    }
+                }
+            }
+            // Spellings of one query ("hello", "HELLO", "Hello ") and emoji with and without a skin tone shared tags.
+            #expect(shared >= 12)
+            let hello = try await Self.search(client, "hello")
+            #expect(try await Self.search(client, "HeLLo").headers[.eTag] == hello.headers[.eTag])
+            #expect(try await Self.search(client, "hello", "&limit=1").headers[.eTag] != hello.headers[.eTag])
+        }
+    }
+
     @Test func pagesFollowTheirCursorsWithoutGapOrDuplicate() async throws {
         try await TestService.run { client, components in
             _ = try await CatalogTests.publish(client, components, id: "many", offset: 60)

@@ -1,6 +1,8 @@
 @testable import CatalogCore
 import CompressNIO
+import Dispatch
 import NIOCore
+import Synchronization
 import Testing
 
 /// Response bodies are gzipped by libdeflate; zlib (through CompressNIO), which is what clients' gunzip is, must read
@@ -44,6 +46,19 @@ struct GzipTests {
         // 3,000 copies of one 60-byte object: anything that deflates at all writes a small fraction of it.
         #expect(Gzip.compress(json, level: .perRequest).readableBytes < json.count / 20)
         #expect(Gzip.compress(json, level: .wholeVersion).readableBytes < json.count / 20)
+    }
+
+    /// Compressors are shared through a pool: threads compressing at once each get their own.
+    @Test func concurrentCompressionsEachGetTheirOwnCompressor() throws {
+        let inputs = (0..<64).map { index in Array("{\"page\":\(index),\"items\":[\(String(repeating: "\"sticker-\(index)\",", count: 200))]}".utf8) }
+        let results = Mutex([ByteBuffer?](repeating: nil, count: inputs.count))
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { index in
+            let gzip = Gzip.compress(inputs[index], level: .perRequest)
+            results.withLock { $0[index] = gzip }
+        }
+        for (index, gzip) in results.withLock({ $0 }).enumerated() {
+            #expect(try gzip.map(Self.gunzip) == inputs[index], "page \(index)")
+        }
     }
 
     @Test func storedMembersInflateToTheirInput() throws {

@@ -86,7 +86,7 @@ struct SearchController {
             object.member("query", request.query.normalized)
             object.member("total", total)
         }
-        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest)
+        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest, determinedBy: request.pageKey(version: snapshot.version))
     }
 
     // MARK: Stickers for an emoji
@@ -113,6 +113,7 @@ struct SearchController {
             object.member("items") { items in items.array(stickers.prefix(limit)) { array, document in snapshot.search.writeItem(document, to: &array) } }
             object.member("total", stickers.count)
         }
-        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest)
+        let pageKey = ["stickers-for-emoji", String(snapshot.version), key, String(limit)].joined(separator: "\u{1F}")
+        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest, determinedBy: pageKey)
     }
 }

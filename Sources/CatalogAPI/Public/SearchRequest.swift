@@ -53,6 +53,15 @@ struct SearchRequest {
     /// `{version}.{offset}`: opaque to clients, which send back what `nextCursor` said.
     static func cursor(version: Int64, offset: Int) -> String { "\(version).\(offset)" }
 
+    /// Everything the page for this request at `version` depends on, unambiguously: what its ETag is the hash of.
+    /// Fields are separated by U+001F, which no field can hold (a query's control characters are refused, locale tags
+    /// and emoji keys have none).
+    func pageKey(version: Int64) -> String {
+        let words = query.words.map { $0.unspaced ? $0.text + "\u{1F}u" : $0.text + "\u{1F}s" }
+        return (["search", String(version), query.locale ?? "", String(offset), String(limit), String(words.count)] + words + query.emojis)
+            .joined(separator: "\u{1F}")
+    }
+
     static func parse(cursor: String) -> (version: Int64, offset: Int)? {
         let parts = cursor.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ (1...18).contains($0.utf8.count) && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),

@@ -17,13 +17,13 @@ public struct SearchQuery: Sendable, Hashable {
             rest = text
         } else {
             for character in text {
-            if EmojiKey.isEmoji(character) {
-                let key = EmojiKey.key(character)
-                if !emojis.contains(key) { emojis.append(key) }
-                rest.append(" ")
-            } else {
-                rest.append(character)
-            }
+                if EmojiKey.isEmoji(character) {
+                    let key = EmojiKey.key(character)
+                    if !emojis.contains(key) { emojis.append(key) }
+                    rest.append(" ")
+                } else {
+                    rest.append(character)
+                }
             }
         }
         var words: [SearchText.Word] = []
