@@ -111,4 +111,48 @@ for kind in kinds {
     func percentile(_ p: Double) -> Double { times[min(times.count - 1, Int(Double(times.count) * p))] * 1000 }
     print(String(format: "%@: %d queries, %d with results; p50 %.0f µs, p99 %.0f µs, max %.0f µs", kind.key, queries.count, matched, percentile(0.5), percentile(0.99), (times.last ?? 0) * 1000))
 }
+
+// A search answered afresh, step by step, as the service prepares it (SearchController.makeSearchPage): the query
+// folded, the first page ranked, the page's JSON written, its gzip (libdeflate level 1) and, for comparison, the
+// SHA-256 over its bytes that tagged pages before session 17.
+for kind in kinds where kind.key != "emoji" {
+    let queries = strings(kind.value)
+    var steps: [String: [Double]] = ["fold": [], "rank": [], "json": [], "gzip": [], "sha256 of the page": []]
+    var pageBytes: [Int] = []
+    for round in 0..<2 {
+        for text in queries {
+            var start = ContinuousClock.now
+            func lap(_ step: String) {
+                let now = ContinuousClock.now
+                if round == 1 { steps[step, default: []].append(milliseconds(now - start)) }
+                start = now
+            }
+            let query = SearchQuery(text: text, locale: "en")
+            lap("fold")
+            let (page, total) = index.page(query, offset: 0, limit: 20)
+            lap("rank")
+            var writer = JSONWriter(capacity: 256 + page.count * 512)
+            writer.object { object in
+                object.member("items") { items in items.array(page) { array, document in index.writeItem(document, to: &array) } }
+                object.member("nextCursor", "1.20")
+                object.member("query", query.normalized)
+                object.member("total", total)
+            }
+            lap("json")
+            bytes &+= Gzip.compress(writer.bytes, level: .perRequest).readableBytes
+            lap("gzip")
+            bytes &+= PackAssembler.sha256Hex(writer.bytes).utf8.count
+            lap("sha256 of the page")
+            if round == 1 { pageBytes.append(writer.bytes.count) }
+        }
+    }
+    pageBytes.sort()
+    print("\(kind.key), answered afresh, per step (page p50 \(pageBytes[pageBytes.count / 2]) bytes):")
+    for step in ["fold", "rank", "json", "gzip", "sha256 of the page"] {
+        let times = (steps[step] ?? []).sorted()
+        guard !times.isEmpty else { continue }
+        print(String(format: "  %@: p50 %.1f µs, p99 %.1f µs, mean %.1f µs", step, times[times.count / 2] * 1000, times[min(times.count - 1, Int(Double(times.count) * 0.99))] * 1000,
+                     times.reduce(0, +) / Double(times.count) * 1000))
+    }
+}
 print("checksum \(bytes)")
