@@ -155,11 +155,15 @@ def start_nginx(work):
 
 
 def serve_with_nginx(work, identity, gzipped):
-    """nginx at Debian's defaults serving `identity` (and `gzipped` by gzip_static) at /v1/catalog."""
+    """nginx at Debian's defaults serving `identity` (and `gzipped` by gzip_static) at /v1/catalog; and at
+    /dynamic/catalog the identity bytes gzipped for each request (nginx's gzip filter at its default level, 1): the
+    floor for an answer that is compressed afresh, as a search page answered afresh is."""
     root = os.path.join(work, "root", "v1")
     os.makedirs(root)
     open(os.path.join(root, "catalog"), "wb").write(identity)
     open(os.path.join(root, "catalog.gz"), "wb").write(gzipped)
+    os.makedirs(os.path.join(work, "root", "dynamic"))
+    open(os.path.join(work, "root", "dynamic", "catalog"), "wb").write(identity)
     subprocess.run(["chmod", "-R", "a+rX", work], check=True)
     conf = os.path.join(work, "nginx.conf")
     # Debian's nginx.conf at its defaults, serving the catalog's two files.
@@ -181,6 +185,7 @@ http {{
         listen 127.0.0.1:{NGINX_PORT};
         root {work}/root;
         location /v1/ {{ default_type application/json; add_header Vary Accept-Encoding; add_header Cache-Control "public, max-age=60"; }}
+        location /dynamic/ {{ default_type application/json; gzip_static off; gzip_types application/json; gzip_vary on; }}
     }}
 }}
 """)
