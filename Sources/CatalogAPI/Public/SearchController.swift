@@ -8,8 +8,10 @@ import OpenIMContent
 struct SearchController {
     let snapshots: CatalogSnapshotStore
     let responder: RepresentationResponder
-    /// Answers per snapshot by raw query text: the same query typed by many users is ranked once per version.
-    /// Refusals are remembered too: a malformed query repeated costs a lookup.
+    /// The router's answers per snapshot by raw query text: the same query typed by many users is ranked once per
+    /// version. Refusals are remembered too: a malformed query repeated costs a lookup. The byte lane, which answers
+    /// every well-formed query, remembers its answers in its own memo (with their heads) and makes them directly:
+    /// through this one too, each answer made afresh was remembered twice, two inserts and two evictions per miss.
     let searchPages = SnapshotMemo<String, Result<PreparedRepresentation, Problem>>(capacity: 2048)
     let emojiPages = SnapshotMemo<String, Result<PreparedRepresentation, Problem>>(capacity: 2048)
 
@@ -28,11 +30,11 @@ struct SearchController {
     /// the router's, through the same functions.
     func routes() -> [Route] {
         let searchLane = Route.Lane.representation(
-            PreparedSource(snapshots: snapshots, responder: responder) { snapshot, query in (try? searchPage(snapshot, rawQuery: query)).map { ($0, nil) } },
+            PreparedSource(snapshots: snapshots, responder: responder) { snapshot, query in (try? makeSearchPage(snapshot, rawQuery: query)).map { ($0, nil) } },
             capacity: 2048, headsOnDemand: true, key: { $0.queryText }
         )
         let emojiLane = Route.Lane.representation(
-            PreparedSource(snapshots: snapshots, responder: responder) { snapshot, query in (try? emojiPage(snapshot, rawQuery: query)).map { ($0, nil) } },
+            PreparedSource(snapshots: snapshots, responder: responder) { snapshot, query in (try? makeEmojiPage(snapshot, rawQuery: query)).map { ($0, nil) } },
             capacity: 2048, headsOnDemand: true, key: { $0.queryText }
         )
         let indexLane = Route.Lane.representation(PreparedSource(snapshots: snapshots, responder: responder) { snapshot, _ in (snapshot.emojiIndex, nil) })
