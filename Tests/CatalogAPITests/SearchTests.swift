@@ -129,6 +129,19 @@ struct SearchTests {
         }
     }
 
+    /// Pages' URLs are written with the replica's public base URL: replicas configured with different ones write
+    /// different pages, so their tags differ too.
+    @Test func aPageKeyNamesTheCatalogVersionAndTheReplicasAssetURLs() throws {
+        let content = CatalogContent(version: 7, changedAt: Date(timeIntervalSince1970: 1_790_000_000), packs: [])
+        let one = CatalogSnapshot(content: content, publicBaseURL: "https://a.example.com")
+        let other = CatalogSnapshot(content: content, publicBaseURL: "https://b.example.com")
+        let newer = CatalogSnapshot(content: CatalogContent(version: 8, changedAt: content.changedAt, packs: []), publicBaseURL: "https://a.example.com")
+        let request = try SearchRequest(rawQuery: "q=hello", version: 7)
+        #expect(request.pageKey(one) != request.pageKey(other))
+        #expect(request.pageKey(one) != request.pageKey(newer))
+        #expect(request.pageKey(one) == (try SearchRequest(rawQuery: "q=HELLO", version: 7)).pageKey(one))
+    }
+
     @Test func pagesFollowTheirCursorsWithoutGapOrDuplicate() async throws {
         try await TestService.run { client, components in
             _ = try await CatalogTests.publish(client, components, id: "many", offset: 60)

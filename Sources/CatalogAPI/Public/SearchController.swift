@@ -88,7 +88,7 @@ struct SearchController {
             object.member("query", request.query.normalized)
             object.member("total", total)
         }
-        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest, determinedBy: request.pageKey(version: snapshot.version))
+        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest, determinedBy: request.pageKey(snapshot))
     }
 
     // MARK: Stickers for an emoji
@@ -115,7 +115,7 @@ struct SearchController {
             object.member("items") { items in items.array(stickers.prefix(limit)) { array, document in snapshot.search.writeItem(document, to: &array) } }
             object.member("total", stickers.count)
         }
-        let pageKey = ["stickers-for-emoji", String(snapshot.version), key, String(limit)].joined(separator: "\u{1F}")
+        let pageKey = ["stickers-for-emoji", String(snapshot.version), snapshot.assetURLPrefix, key, String(limit)].joined(separator: "\u{1F}")
         return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest, determinedBy: pageKey)
     }
 }
