@@ -29,8 +29,8 @@ public final class GzipLevel: Sendable {
         let pointer: OpaquePointer
     }
 
-    /// Runs `body` with a compressor of this level; nil when none can be allocated.
-    func withCompressor<Result>(_ body: (OpaquePointer) -> Result) -> Result? {
+    /// Runs `body` with a compressor of this level; nil when none can be allocated or `body` gives nil.
+    func withCompressor<Result>(_ body: (OpaquePointer) -> Result?) -> Result? {
         guard let compressor = idle.withLock({ $0.popLast() }) ?? libdeflate_alloc_compressor(value).map(Compressor.init) else { return nil }
         let result = body(compressor.pointer)
         let kept = idle.withLock { compressors in
@@ -62,7 +62,7 @@ public enum Gzip {
             // libdeflate returns 0 only when the output does not fit, which the bound rules out.
             return written > 0 ? buffer : nil
         }
-        return (compressed ?? nil) ?? stored(bytes)
+        return compressed ?? stored(bytes)
     }
 
     /// `bytes` in a gzip member of stored (uncompressed) deflate blocks: what any gunzip reads, at the cost of size.

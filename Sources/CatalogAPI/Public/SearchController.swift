@@ -115,7 +115,14 @@ struct SearchController {
             object.member("items") { items in items.array(stickers.prefix(limit)) { array, document in snapshot.search.writeItem(document, to: &array) } }
             object.member("total", stickers.count)
         }
-        let pageKey = ["stickers-for-emoji", String(snapshot.version), snapshot.assetURLPrefix, key, String(limit)].joined(separator: "\u{1F}")
-        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest, determinedBy: pageKey)
+        return PreparedRepresentation(bytes: writer.bytes, gzip: .perRequest, determinedBy: Self.pageKey("stickers-for-emoji", snapshot, [key, String(limit)]))
+    }
+
+    /// Everything a page of `kind` at `snapshot` depends on, unambiguously: what its ETag is the hash of. The catalog
+    /// version stands for the catalog's content; the asset URLs' prefix is the replica's configuration, which the
+    /// page's URLs are written with; `fields` are the request as compared. Separated by U+001F, which no field can
+    /// hold (a query's control characters are refused; locale tags, emoji keys and URLs have none).
+    static func pageKey(_ kind: String, _ snapshot: CatalogSnapshot, _ fields: [String]) -> String {
+        ([kind, String(snapshot.version), snapshot.assetURLPrefix] + fields).joined(separator: "\u{1F}")
     }
 }

@@ -53,14 +53,12 @@ struct SearchRequest {
     /// `{version}.{offset}`: opaque to clients, which send back what `nextCursor` said.
     static func cursor(version: Int64, offset: Int) -> String { "\(version).\(offset)" }
 
-    /// Everything the page for this request at `snapshot` depends on, unambiguously: what its ETag is the hash of.
-    /// The catalog version stands for the catalog's content; the asset URLs' prefix is the replica's configuration,
-    /// which its pages' URLs are written with. Fields are separated by U+001F, which no field can hold (a query's
-    /// control characters are refused, locale tags, emoji keys and URLs have none).
+    /// Everything the page for this request at `snapshot` depends on (see `SearchController.pageKey`).
     func pageKey(_ snapshot: CatalogSnapshot) -> String {
         let words = query.words.map { $0.unspaced ? $0.text + "\u{1F}u" : $0.text + "\u{1F}s" }
-        let fields = ["search", String(snapshot.version), snapshot.assetURLPrefix, query.locale ?? "", String(offset), String(limit), String(words.count)]
-        return (fields + words + query.emojis).joined(separator: "\u{1F}")
+        return SearchController.pageKey(
+            "search", snapshot, [query.locale ?? "", String(offset), String(limit), String(words.count)] + words + query.emojis
+        )
     }
 
     static func parse(cursor: String) -> (version: Int64, offset: Int)? {
